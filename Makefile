@@ -1,0 +1,45 @@
+# newsflow: `make run` starts everything and shows a search; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+EXAMPLE_QUERY ?= riverton
+
+.PHONY: setup run stop status test test-fast bench schemas eval clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "newsflow needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/newsflow up
+	$(BIN)/newsflow feed examples/articles --wait
+	$(BIN)/newsflow search $(EXAMPLE_QUERY) --size 3
+	@echo
+	@echo "Everything is running. Try: $(BIN)/newsflow search <words> | newsflow status | newsflow lag | make stop"
+
+stop: setup
+	$(BIN)/newsflow down
+
+status: setup
+	$(BIN)/newsflow status
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest tests/unit
+
+bench: setup
+	$(BIN)/python -m bench
+
+schemas: setup
+	$(BIN)/python -m schemas.generate
+
+clean: stop
+	rm -rf .newsflow

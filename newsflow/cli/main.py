@@ -1,0 +1,223 @@
+"""The `newsflow` command: run the local deployment, feed articles, search them, watch lag."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsflow.cli import stack
+from newsflow.cli.lag import consumer_lag, pipeline_groups
+from newsflow.cli.search import query_body, summarise
+from newsflow.cli.settings import CliSettings
+from newsflow.cli.sources import read_items
+from newsflow.runtime.servers import wait_until
+from newsflow.runtime.topics import ensure_topics
+
+app = typer.Typer(help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
+                  no_args_is_help=True, add_completion=False)
+out = Console()
+err = Console(stderr=True)
+
+
+def settings() -> CliSettings:
+    return CliSettings()
+
+
+# -- the local deployment ----------------------------------------------------
+
+@app.command()
+def init() -> None:
+    """Create the topics and the Elasticsearch index, template and alias (idempotent)."""
+    from services.index.mapping import ensure_index
+
+    s = settings()
+    created = ensure_topics(s.kafka_client_config(), s.topic_partitions, s.topic_replication)
+    index = ensure_index(s.elasticsearch(request_timeout=30), s.es_alias, s.es_index_version)
+    out.print(f"topics ready ({', '.join(created) or 'already there'}); index {index} behind alias {s.es_alias}")
+
+
+@app.command()
+def up(timeout: float = typer.Option(180, help="Seconds to wait for everything to be healthy.")) -> None:
+    """Start the local stack and the three services; start only what is not running."""
+    s = settings()
+    comps = stack.components(s)
+    with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as progress:
+        for comp in comps:
+            task = progress.add_task(f"{comp.name}: starting", total=1)
+            was = comp.proc.pid()
+            pid = comp.proc.start()
+            try:
+                wait_until(lambda: comp.proc.pid() is not None and comp.probe()[0], timeout,
+                           f"{comp.name} (see {comp.proc.logfile})", interval=0.25)
+            except TimeoutError as exc:
+                progress.update(task, description=f"[red]{comp.name}: not healthy[/red]")
+                err.print(f"[red]{exc}[/red]")
+                _tail(comp.proc.logfile)
+                raise typer.Exit(1)
+            progress.update(task, completed=1,
+                            description=f"{comp.name}: {'already running' if was else 'started'} (pid {pid}) {comp.address}")
+            if comp.name == "stack":
+                init()
+
+
+@app.command()
+def down() -> None:
+    """Stop the three services, then the local stack (its data is kept)."""
+    for comp in reversed(stack.components(settings())):
+        stopped = comp.proc.stop()
+        out.print(f"{comp.name}: {'stopped' if stopped else 'not running'}")
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Show each component with its pid, address and health."""
+    rows = [c.status() for c in stack.components(settings())]
+    if as_json:
+        print(json.dumps({"components": rows}, indent=2))
+    else:
+        table = Table("component", "pid", "address", "health")
+        for r in rows:
+            colour = {"healthy": "green", "unhealthy": "yellow"}.get(r["health"], "red")
+            table.add_row(r["name"], str(r["pid"] or "-"), r["address"], f"[{colour}]{r['health']}[/{colour}]")
+        out.print(table)
+    if any(r["health"] != "healthy" for r in rows):
+        raise typer.Exit(1)
+
+
+def _tail(path, lines: int = 15) -> None:
+    try:
+        for line in path.read_text(errors="replace").splitlines()[-lines:]:
+            err.print(line, markup=False, highlight=False)
+    except OSError:
+        pass
+
+
+# -- feeding -----------------------------------------------------------------
+
+def _post(url: str, payload: dict, timeout: float = 120) -> dict:
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")
+        raise RuntimeError(f"ingest answered {exc.code}: {detail}") from None
+
+
+@app.command()
+def feed(
+    paths: list[str] = typer.Argument(..., help="Files (.txt .md .html .json .jsonl), directories, or - for stdin."),
+    wait: bool = typer.Option(False, "--wait", help="Wait until every accepted article is searchable."),
+    timeout: float = typer.Option(300, help="Seconds --wait waits at most."),
+    max_bytes: int = typer.Option(2_000_000, envvar="NEWSFLOW_MAX_ARTICLE_BYTES", help="Largest article accepted."),
+) -> None:
+    """Feed articles onto the raw topic through ingest. Exits 1 if any was rejected."""
+    s = settings()
+    items = list(read_items(paths, max_bytes))
+    rejected = [(i.origin, i.error) for i in items if i.error]
+    sendable = [i for i in items if not i.error]
+    accepted: list[str] = []
+    with Progress(TextColumn("feeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as progress:
+        task = progress.add_task("feed", total=len(sendable))
+        for start in range(0, len(sendable), s.feed_batch):
+            chunk = sendable[start:start + s.feed_batch]
+            try:
+                answer = _post(f"{s.ingest_endpoint}/v1/articles",
+                               {"articles": [{"origin": i.origin, "article": i.article} for i in chunk]})
+            except (OSError, RuntimeError) as exc:
+                reason = getattr(exc, "reason", exc)
+                err.print(f"[red]cannot reach ingest at {s.ingest_endpoint}: {reason}[/red] (is it running? `newsflow up`)")
+                rejected.extend((i.origin, "not sent: ingest unreachable") for i in sendable[start:])
+                break
+            for item, result in zip(chunk, answer["results"]):
+                if result["status"] == "accepted":
+                    accepted.append(result["id"])
+                else:
+                    rejected.append((item.origin, result["reason"]))
+            progress.advance(task, len(chunk))
+    out.print(f"accepted {len(accepted)}, rejected {len(rejected)}")
+    for origin, reason in rejected:
+        err.print(f"  [red]rejected[/red] {origin}: {reason}", highlight=False)
+    if wait and accepted:
+        _wait_searchable(s, sorted(set(accepted)), timeout)
+    if rejected:
+        raise typer.Exit(1)
+
+
+def _wait_searchable(s: CliSettings, ids: list[str], timeout: float) -> None:
+    es = s.elasticsearch(request_timeout=30)
+    found: set[str] = set()
+    deadline = time.monotonic() + timeout
+    with Progress(TextColumn("searchable"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as progress:
+        task = progress.add_task("wait", total=len(ids))
+        while len(found) < len(ids) and time.monotonic() < deadline:
+            missing = [i for i in ids if i not in found]
+            for start in range(0, len(missing), 1000):
+                res = es.search(index=s.es_alias, query={"ids": {"values": missing[start:start + 1000]}},
+                                size=1000, source=False, ignore_unavailable=True)
+                found.update(h["_id"] for h in res["hits"]["hits"])
+            progress.update(task, completed=len(found))
+            if len(found) < len(ids):
+                time.sleep(0.25)
+    if len(found) < len(ids):
+        err.print(f"[red]{len(ids) - len(found)} of {len(ids)} articles not searchable after {timeout:.0f} s[/red] "
+                  "(see `newsflow lag` and `newsflow status`)")
+        raise typer.Exit(1)
+    out.print(f"all {len(ids)} searchable")
+
+
+# -- reading -----------------------------------------------------------------
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="Words to look for in titles, bodies and entity names."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable hits with the full enrichment."),
+    size: int = typer.Option(10, "--size", "-n", min=1, max=1000, help="Most hits shown."),
+) -> None:
+    """Full-text search over the indexed articles."""
+    s = settings()
+    res = s.elasticsearch(request_timeout=30).search(index=s.es_alias, **query_body(query, size))
+    hits = res["hits"]["hits"]
+    if as_json:
+        print(json.dumps({"total": res["hits"]["total"]["value"],
+                          "hits": [{"id": h["_id"], "score": h["_score"], **h["_source"]} for h in hits]},
+                         indent=2, ensure_ascii=False))
+        return
+    out.print(f"[bold]{res['hits']['total']['value']}[/bold] articles match {query!r}")
+    for hit in map(summarise, hits):
+        out.print(f"\n[bold]{hit['title'] or '(no title)'}[/bold]  [dim]{hit['source'] or ''} {hit['published'] or ''}[/dim]")
+        for label in ("people", "organisations", "places"):
+            if hit[label]:
+                out.print(f"  {label}: {', '.join(hit[label])}", highlight=False)
+        if hit["dates"]:
+            out.print(f"  dates: {'; '.join(hit['dates'])}", highlight=False)
+
+
+@app.command()
+def lag(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Committed offset, end offset and lag per consumer group, topic and partition."""
+    s = settings()
+    rows = consumer_lag(s.kafka_client_config(), pipeline_groups(s.enrich_group, s.index_group))
+    if as_json:
+        print(json.dumps({"partitions": rows, "total_lag": sum(r["lag"] for r in rows)}, indent=2))
+        return
+    table = Table("group", "topic", "partition", "committed", "end", "lag")
+    for r in rows:
+        table.add_row(r["group"], r["topic"], str(r["partition"]), str(r["committed"]), str(r["end"]), str(r["lag"]))
+    out.print(table)
+    out.print(f"total lag: {sum(r['lag'] for r in rows)}")
+
+
+if __name__ == "__main__":
+    app(sys.argv[1:])

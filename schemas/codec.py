@@ -1,0 +1,98 @@
+"""Putting models on the wire and taking them off, with the schema named in headers.
+
+A reader accepts the schema it expects at its own major version and any minor
+version (fields it does not know are ignored); anything else is a DecodeError
+whose ``reason`` is a stable code fit for a dead-letter record.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+HEADER_SCHEMA = "newsflow-schema"
+HEADER_VERSION = "newsflow-schema-version"
+HEADER_CONTENT_TYPE = "content-type"
+
+M = TypeVar("M", bound=BaseModel)
+Headers = Iterable[tuple[str, bytes | None]]
+
+
+class DecodeError(ValueError):
+    """A message that cannot be read. ``reason`` is one of:
+    not-utf8, not-json, missing-schema, unknown-schema, unsupported-version, invalid."""
+
+    def __init__(self, reason: str, detail: str):
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def schema_headers(model_cls: type[BaseModel]) -> list[tuple[str, bytes]]:
+    return [
+        (HEADER_SCHEMA, model_cls.SCHEMA_NAME.encode()),
+        (HEADER_VERSION, model_cls.SCHEMA_VERSION.encode()),
+        (HEADER_CONTENT_TYPE, b"application/json"),
+    ]
+
+
+def encode(message: BaseModel) -> tuple[bytes, list[tuple[str, bytes]]]:
+    return message.model_dump_json(exclude_none=False).encode("utf-8"), schema_headers(type(message))
+
+
+def header_map(headers: Headers | None) -> dict[str, bytes]:
+    return {k: (v or b"") for k, v in (headers or [])}
+
+
+def _major(version: str) -> int:
+    try:
+        return int(version.split(".", 1)[0])
+    except ValueError:
+        raise DecodeError("unsupported-version", f"schema version {version!r} is not MAJOR.MINOR") from None
+
+
+def decode(value: bytes | None, headers: Headers | None, expected: type[M]) -> M:
+    found = header_map(headers)
+    name = found.get(HEADER_SCHEMA, b"").decode("utf-8", "replace")
+    version = found.get(HEADER_VERSION, b"").decode("utf-8", "replace")
+    if not name:
+        raise DecodeError("missing-schema", f"no {HEADER_SCHEMA} header; expected {expected.SCHEMA_NAME}")
+    if name != expected.SCHEMA_NAME:
+        raise DecodeError("unknown-schema", f"schema {name!r} where {expected.SCHEMA_NAME!r} was expected")
+    if _major(version) != _major(expected.SCHEMA_VERSION):
+        raise DecodeError(
+            "unsupported-version",
+            f"{name} version {version} is not readable by a v{_major(expected.SCHEMA_VERSION)} reader",
+        )
+    return parse_json(value, expected)
+
+
+def parse_json(value: bytes | str | None, expected: type[M]) -> M:
+    if value is None:
+        raise DecodeError("invalid", "the message has no value (tombstone)")
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise DecodeError("not-utf8", f"byte {exc.start} is not UTF-8") from None
+    try:
+        data = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise DecodeError("not-json", f"line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise DecodeError("invalid", f"expected a JSON object, got {type(data).__name__}")
+    try:
+        return expected.model_validate(data)
+    except ValidationError as exc:
+        raise DecodeError("invalid", describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        where = ".".join(str(p) for p in err["loc"]) or "message"
+        parts.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")

@@ -1,0 +1,3 @@
+from services.enrich.service import main
+
+main()

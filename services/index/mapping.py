@@ -1,0 +1,93 @@
+"""The Elasticsearch side of the contract: an explicit mapping, a versioned index, an alias.
+
+Searches and the index service go through the alias, so a new mapping is a new
+``articles-vN`` index, filled, then swapped in under the alias without downtime.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+_FACET = {
+    "type": "nested",
+    "properties": {
+        "name": {"type": "keyword"},
+        "label": {"type": "keyword"},
+        "count": {"type": "integer"},
+        "variants": {"type": "keyword"},
+    },
+}
+
+MAPPINGS = {
+    # strict: a field the mapping does not name is an error, not a guess by dynamic mapping.
+    "dynamic": "strict",
+    "properties": {
+        "id": {"type": "keyword"},
+        "version": {"type": "long"},
+        "title": {"type": "text", "analyzer": "english", "fields": {"keyword": {"type": "keyword", "ignore_above": 512}}},
+        "title_source": {"type": "keyword"},
+        "body": {"type": "text", "analyzer": "english", "term_vector": "with_positions_offsets"},
+        "url": {"type": "keyword"},
+        "source": {"type": "keyword"},
+        "language": {"type": "keyword"},
+        "published": {"type": "date", "format": "strict_date_optional_time||strict_date"},
+        "published_source": {"type": "keyword"},
+        "people": {"type": "keyword"},
+        "organisations": {"type": "keyword"},
+        "places": {"type": "keyword"},
+        "other_entities": {"type": "keyword"},
+        "entity_facets": _FACET,
+        "entities": {
+            "type": "object",
+            "enabled": False,  # kept for display (offsets), not searched: the facet lists above are
+        },
+        "dates": {
+            "type": "object",
+            "enabled": False,
+        },
+        "mentioned_days": {"type": "date", "format": "strict_date"},
+        "mentioned_periods": {"type": "keyword"},
+        "ingested_at": {"type": "date"},
+        "indexed_at": {"type": "date"},
+        "enrichment": {
+            "properties": {
+                "model": {"type": "keyword"},
+                "model_version": {"type": "keyword"},
+                "pipeline_version": {"type": "keyword"},
+                "enriched_at": {"type": "date"},
+            }
+        },
+    },
+}
+
+SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}
+
+
+def index_name(alias: str, version: int) -> str:
+    return f"{alias}-v{version}"
+
+
+def template_body(alias: str) -> dict:
+    return {
+        "index_patterns": [f"{alias}-v*"],
+        "priority": 200,
+        "template": {"settings": SETTINGS, "mappings": MAPPINGS},
+        "_meta": {"owner": "newsflow", "description": "Enriched news articles"},
+    }
+
+
+def ensure_index(es, alias: str, version: int, replicas: int | None = None) -> str:
+    """Install the template, create ``<alias>-v<version>`` and point the alias at it (idempotent)."""
+    body = template_body(alias)
+    if replicas is not None:
+        body["template"]["settings"] = {**SETTINGS, "number_of_replicas": replicas}
+    es.indices.put_index_template(name=f"newsflow-{alias}", **body)
+    name = index_name(alias, version)
+    if not es.indices.exists(index=name):
+        es.indices.create(index=name, aliases={alias: {"is_write_index": True}})
+        log.info("created index", extra={"index": name, "alias": alias})
+    elif not es.indices.exists_alias(name=alias, index=name):
+        es.indices.put_alias(index=name, name=alias, is_write_index=True)
+    return name

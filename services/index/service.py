@@ -1,0 +1,241 @@
+"""index: enriched articles from Kafka into Elasticsearch, committing only what Elasticsearch stored.
+
+    poll → decode → bulk index (external versions) → dead-letter the unindexable → commit
+
+Offsets are committed after Elasticsearch acknowledged every document of the
+batch (or the document went to the dead-letter topic), so a crash at any point
+re-delivers at most the batch in flight, and external versioning turns that
+re-delivery into a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from elastic_transport import ConnectionError as ESConnectionError
+from elastic_transport import TransportError
+from elasticsearch import ApiError
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.structs import OffsetAndMetadata
+from prometheus_client import Counter, Gauge, Histogram
+
+from newsflow.runtime.http import ServiceHTTP
+from newsflow.runtime.logs import configure_logging
+from newsflow.runtime.topics import ensure_topics
+from schemas import DecodeError, EnrichedArticle, Topics, dead_letter, decode, encode
+from services.index.document import bulk_action
+from services.index.mapping import ensure_index, index_name
+from services.index.settings import IndexSettings
+
+log = logging.getLogger("newsflow.index")
+
+CONSUMED = Counter("newsflow_index_consumed_total", "Enriched messages consumed")
+INDEXED = Counter("newsflow_index_indexed_total", "Documents Elasticsearch stored", ["result"])
+DEADLETTERED = Counter("newsflow_index_deadlettered_total", "Messages sent to the dead-letter topic", ["reason"])
+RETRIED = Counter("newsflow_index_retries_total", "Bulk attempts retried after a transient failure")
+BULK_DOCS = Histogram("newsflow_index_bulk_docs", "Documents per bulk request", buckets=(1, 10, 50, 100, 250, 500, 1000, 2000))
+BULK_SECONDS = Histogram("newsflow_index_bulk_seconds", "Time of one bulk request")
+FRESHNESS = Histogram(
+    "newsflow_index_freshness_seconds", "From ingest to stored in Elasticsearch",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
+)
+HEALTHY = Gauge("newsflow_index_healthy", "1 while the index service can make progress")
+
+# Statuses Elasticsearch answers for a document that a later attempt may store.
+TRANSIENT = {408, 429, 500, 502, 503, 504}
+
+
+@dataclass
+class Batch:
+    records: list = field(default_factory=list)
+    size: int = 0
+    started: float = 0.0
+
+    def add(self, record) -> None:
+        if not self.records:
+            self.started = time.monotonic()
+        self.records.append(record)
+        self.size += len(record.value or b"")
+
+    def due(self, settings: IndexSettings) -> bool:
+        return bool(self.records) and (
+            len(self.records) >= settings.bulk_max_docs
+            or self.size >= settings.bulk_max_bytes
+            or time.monotonic() - self.started >= settings.bulk_max_wait_s
+        )
+
+    def offsets(self) -> dict:
+        """The offsets to commit: one past the last record of each partition."""
+        top: dict = {}
+        for r in self.records:
+            tp = TopicPartition(r.topic, r.partition)
+            top[tp] = max(top.get(tp, -1), r.offset)
+        return {tp: OffsetAndMetadata(off + 1, "", -1) for tp, off in top.items()}
+
+
+class Stopping(Exception):
+    """Raised out of a retry loop when the service is asked to stop: the batch is abandoned uncommitted."""
+
+
+class Indexer:
+    def __init__(self, settings: IndexSettings, es, stop: threading.Event):
+        self.settings = settings
+        self.es = es
+        self.stop = stop
+        self.index = index_name(settings.es_alias, settings.es_index_version)
+        self.batch = Batch()
+        self.healthy = True
+        self.last_error: str | None = None
+        self.consumer = KafkaConsumer(
+            **settings.kafka_client_config(),
+            client_id="newsflow-index",
+            group_id=settings.index_group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=settings.bulk_max_docs,
+            # A bulk retried through a long Elasticsearch outage must not cost us the group.
+            max_poll_interval_ms=600_000,
+        )
+        self.producer = KafkaProducer(**settings.kafka_client_config(), client_id="newsflow-index-dlq", acks="all")
+
+    # -- consume ---------------------------------------------------------
+    def run(self) -> None:
+        indexer = self
+
+        class FlushOnRevoke(ConsumerRebalanceListener):
+            def on_partitions_revoked(self, revoked):
+                if indexer.batch.records and not indexer.stop.is_set():
+                    indexer.flush()
+
+            def on_partitions_assigned(self, assigned):
+                log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)})
+
+        self.consumer.subscribe([Topics.ENRICHED], listener=FlushOnRevoke())
+        try:
+            while not self.stop.is_set():
+                room = self.settings.bulk_max_docs - len(self.batch.records)
+                polled = self.consumer.poll(timeout_ms=200, max_records=max(room, 1))
+                for records in polled.values():
+                    for record in records:
+                        self.batch.add(record)
+                if self.batch.due(self.settings):
+                    self.flush()
+            if self.batch.records:
+                self.flush()  # finish the batch in flight on a clean shutdown
+        except Stopping:
+            log.warning("stopped during a retry; the batch in flight is left uncommitted and will be re-delivered")
+        finally:
+            self.consumer.close(autocommit=False)
+            self.producer.close(timeout=10)
+
+    # -- transform + produce ---------------------------------------------
+    def flush(self) -> None:
+        batch, self.batch = self.batch, Batch()
+        CONSUMED.inc(len(batch.records))
+        now = datetime.now(timezone.utc)
+        pending: list[tuple[object, EnrichedArticle]] = []
+        for record in batch.records:
+            try:
+                pending.append((record, decode(record.value, record.headers, EnrichedArticle)))
+            except DecodeError as exc:
+                self.dead_letter(record, exc.reason, exc.detail)
+        self.index_all(pending, now)
+        self.producer.flush(timeout=30)
+        self.consumer.commit(offsets=batch.offsets())
+
+    def index_all(self, pending, now: datetime) -> None:
+        attempt = 0
+        while pending:
+            operations = []
+            for _, article in pending:
+                operations.extend(bulk_action(article, self.index, now))
+            try:
+                with BULK_SECONDS.time():
+                    response = self.es.bulk(operations=operations)
+                pending = self.settle(pending, response["items"], now)
+                if not pending:
+                    self.set_healthy(True)
+                    return
+                reason = "some documents were refused for now (429/5xx)"
+            except (ESConnectionError, TransportError, ApiError) as exc:
+                reason = f"{type(exc).__name__}: {exc}"
+            attempt += 1
+            self.set_healthy(False, reason)
+            RETRIED.inc()
+            self.backoff(attempt)
+
+    def settle(self, pending, items, now: datetime) -> list:
+        """Sort bulk results into stored, dead-lettered, and still pending (returned)."""
+        retry = []
+        for (record, article), item in zip(pending, items):
+            result = item["index"]
+            status = result.get("status", 500)
+            if status in (200, 201):
+                INDEXED.labels("stored").inc()
+                FRESHNESS.observe(max(0.0, (now - article.ingested_at).total_seconds()))
+            elif status == 409:
+                # Same or newer version already stored: the write is done (idempotence).
+                INDEXED.labels("already-current").inc()
+            elif status in TRANSIENT:
+                retry.append((record, article))
+            else:
+                error = result.get("error") or {}
+                self.dead_letter(record, "rejected-by-elasticsearch", f"{status} {error.get('type')}: {error.get('reason')}")
+        return retry
+
+    def dead_letter(self, record, reason: str, message: str) -> None:
+        DEADLETTERED.labels(reason).inc()
+        log.warning("dead-lettered", extra={"reason": reason, "error": message, "topic": record.topic,
+                                            "partition": record.partition, "offset": record.offset})
+        letter = dead_letter(
+            "index", reason, message, topic=record.topic, partition=record.partition, offset=record.offset,
+            key=record.key, headers=record.headers, value=record.value, failed_at=datetime.now(timezone.utc),
+        )
+        value, headers = encode(letter)
+        self.producer.send(Topics.DEADLETTER, key=record.key, value=value, headers=headers)
+
+    def backoff(self, attempt: int) -> None:
+        # Capped exponential backoff with full jitter, so restarted indexers do not stampede Elasticsearch.
+        delay = random.uniform(0, min(self.settings.retry_max_backoff_s, 0.2 * 2**attempt))
+        if self.stop.wait(delay):
+            raise Stopping()
+
+    def set_healthy(self, ok: bool, reason: str | None = None) -> None:
+        if ok != self.healthy:
+            log.log(logging.INFO if ok else logging.WARNING, "elasticsearch " + ("reachable again" if ok else "unavailable"),
+                    extra={"error": reason})
+        self.healthy, self.last_error = ok, (reason if not ok else self.last_error)
+        HEALTHY.set(1 if ok else 0)
+
+    def ready(self) -> tuple[bool, dict]:
+        return self.healthy, {"service": "index", "elasticsearch_ok": self.healthy, "last_error": self.last_error}
+
+
+def main() -> None:
+    settings = IndexSettings()
+    configure_logging("index", settings.log_level)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
+    es = settings.elasticsearch(request_timeout=30)
+    ensure_index(es, settings.es_alias, settings.es_index_version)
+    indexer = Indexer(settings, es, stop)
+    HEALTHY.set(1)
+    http = ServiceHTTP(settings.http_host, settings.index_port, health=lambda: (True, {"service": "index"}),
+                       ready=indexer.ready).start()
+    log.info("index ready", extra={"port": http.port, "topic": Topics.ENRICHED, "index": indexer.index})
+    indexer.run()
+    http.stop()
+    log.info("index stopped")
+
+
+if __name__ == "__main__":
+    main()
