@@ -24,8 +24,8 @@ from newsflow.runtime.topics import ensure_topics
 
 app = typer.Typer(help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
                   no_args_is_help=True, add_completion=False)
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def settings() -> CliSettings:

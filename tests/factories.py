@@ -1,0 +1,29 @@
+"""Valid messages for tests that need one without running spaCy."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+
+from schemas import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+def article_id(n: int | str) -> str:
+    return hashlib.sha256(str(n).encode()).hexdigest()[:32]
+
+
+def enriched(n: int | str, version: int = 1, title: str | None = None, body: str | None = None) -> EnrichedArticle:
+    body = body or f"Mayor Ada Lind opened the Riverton bridge on 3 March 2025. Story {n}."
+    return EnrichedArticle(
+        id=article_id(n), version=version, title=title or f"Bridge story {n}", title_source="given", body=body,
+        url=None, source="Example Wire", published=datetime(2025, 3, 3).date(), published_source="given",
+        entities=[Entity(text="Ada Lind", label="PERSON", start=6, end=14, canonical="Ada Lind"),
+                  Entity(text="Riverton", label="GPE", start=30, end=38, canonical="Riverton")],
+        people=[EntityFacet(name="Ada Lind", label="PERSON", count=1)],
+        organisations=[], places=[EntityFacet(name="Riverton", label="GPE", count=1)], other_entities=[],
+        dates=[DateMention(text="3 March 2025", start=49, end=61, value="2025-03-03", granularity="day")],
+        ingested_at=T0,
+        enrichment=Enrichment(model="en_test", model_version="0", pipeline_version="test", enriched_at=T0),
+    )

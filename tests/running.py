@@ -1,0 +1,69 @@
+"""Running newsflow's own services and CLI as real processes in the tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from newsflow.cli.procs import Proc
+from newsflow.runtime.servers import free_port, http_json, wait_until
+from tests.servers import Endpoints
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def service_env(endpoints: Endpoints, home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+    env |= endpoints.env() | {
+        "NEWSFLOW_HOME": str(home),
+        "NEWSFLOW_INGEST_PORT": str(free_port()),
+        "NEWSFLOW_ENRICH_PORT": str(free_port()),
+        "NEWSFLOW_INDEX_PORT": str(free_port()),
+        "NEWSFLOW_TOPIC_PARTITIONS": "3",
+        "NEWSFLOW_ENRICH_PROCESSES": "1",
+        "NEWSFLOW_LOCAL_STACK": "none",
+        "PYTHONUNBUFFERED": "1",
+    }
+    return env | extra
+
+
+@contextmanager
+def service(name: str, env: dict[str, str], home: Path, timeout: float = 120) -> Iterator[Proc]:
+    """Start ``python -m services.<name>`` and wait until its /readyz says ready; stop it after."""
+    proc = Proc(name, [sys.executable, "-m", f"services.{name}"], home, env)
+    proc.start()
+    port = env[f"NEWSFLOW_{name.upper()}_PORT"]
+    try:
+        wait_until(lambda: _ready(proc, port), timeout, f"{name} service (log: {proc.logfile})", interval=0.2)
+        yield proc
+    finally:
+        proc.stop(timeout=30)
+
+
+def _ready(proc: Proc, port: str) -> bool:
+    if proc.pid() is None:
+        raise RuntimeError(f"{proc.name} exited:\n{log_tail(proc)}")
+    return http_json(f"http://127.0.0.1:{port}/readyz")[0] == 200
+
+
+def log_tail(proc: Proc, lines: int = 40) -> str:
+    try:
+        return "\n".join(proc.logfile.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def cli(args: list[str], env: dict[str, str], stdin: bytes | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsflow.cli.main", *args], env=env, cwd=REPO, input=stdin,
+                          capture_output=True, timeout=timeout)
+
+
+def cli_json(args: list[str], env: dict[str, str]) -> dict:
+    done = cli(args, env)
+    assert done.returncode == 0, done.stderr.decode()
+    return json.loads(done.stdout)
