@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsflow.cli import stack
+from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.lag import consumer_lag, pipeline_groups
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
@@ -217,6 +218,44 @@ def lag(
         table.add_row(r["group"], r["topic"], str(r["partition"]), str(r["committed"]), str(r["end"]), str(r["lag"]))
     out.print(table)
     out.print(f"total lag: {sum(r['lag'] for r in rows)}")
+
+
+@app.command()
+def deadletters(
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output, payloads included."),
+) -> None:
+    """List the dead letters: what failed where, and why."""
+    s = settings()
+    letters = read_letters(s.kafka_client_config())
+    if as_json:
+        print(json.dumps([{"offset": i.offset, **i.letter.model_dump(mode="json")} for i in letters], indent=2))
+        return
+    table = Table("#", "stage", "reason", "from", "error")
+    for item in letters:
+        dl = item.letter
+        table.add_row(str(item.offset), dl.stage, dl.error_type, f"{dl.topic}/{dl.partition}@{dl.offset}", dl.error_message[:100])
+    out.print(table)
+    out.print(f"{len(letters)} dead letters")
+
+
+@app.command("replay")
+def replay_cmd(
+    offsets: list[int] = typer.Argument(None, help="Dead-letter numbers (the # column) to replay."),
+    reason: Optional[str] = typer.Option(None, help="Replay every letter with this reason."),
+    stage: Optional[str] = typer.Option(None, help="Replay every letter from this stage."),
+    all_: bool = typer.Option(False, "--all", help="Replay every dead letter."),
+) -> None:
+    """Send chosen dead letters back to their original topic, unchanged (after a fix)."""
+    s = settings()
+    letters = read_letters(s.kafka_client_config())
+    wanted = set(offsets or [])
+    chosen = [i for i in letters if all_ or i.offset in wanted
+              or (reason and i.letter.error_type == reason) or (stage and i.letter.stage == stage)]
+    if not chosen:
+        err.print("nothing chosen: give dead-letter numbers, --reason, --stage or --all")
+        raise typer.Exit(1)
+    count = replay(s.kafka_client_config(), chosen)
+    out.print(f"replayed {count} dead letters to their original topics")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
@@ -39,6 +40,7 @@ def _work(raws: list[RawArticle], now: datetime):
 
 
 def _ping() -> int:
+    time.sleep(0.05)  # long enough that one worker cannot answer every ping while the others load
     return os.getpid()
 
 
@@ -66,8 +68,11 @@ class EnrichPool:
 
     def warm(self) -> list[int]:
         """Start every worker and load its model before the first batch arrives."""
-        futures = [self.executor.submit(_ping) for _ in range(self.processes * 2)]
-        return sorted({f.result() for f in futures})
+        pids: set[int] = set()
+        while len(pids) < self.processes:
+            futures = [self.executor.submit(_ping) for _ in range(self.processes * 2)]
+            pids |= {f.result() for f in futures}
+        return sorted(pids)
 
     def worker_pids(self) -> list[int]:
         return sorted(p.pid for p in (self.executor._processes or {}).values())

@@ -47,6 +47,8 @@ FRESHNESS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
 )
 HEALTHY = Gauge("newsflow_index_healthy", "1 while the index service can make progress")
+LAG = Gauge("newsflow_consumer_lag", "End offset minus committed offset, as this consumer sees it",
+            ["group", "topic", "partition"])
 
 # Statuses Elasticsearch answers for a document that a later attempt may store.
 TRANSIENT = {408, 429, 500, 502, 503, 504}
@@ -91,6 +93,7 @@ class Indexer:
         self.stop = stop
         self.index = index_name(settings.es_alias, settings.es_index_version)
         self.batch = Batch()
+        self.committed: dict = {}
         self.healthy = True
         self.last_error: str | None = None
         self.consumer = KafkaConsumer(
@@ -148,7 +151,17 @@ class Indexer:
                 self.dead_letter(record, exc.reason, exc.detail)
         self.index_all(pending, now)
         self.producer.flush(timeout=30)
-        self.consumer.commit(offsets=batch.offsets())
+        offsets = batch.offsets()
+        self.consumer.commit(offsets=offsets)
+        self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
+        self.report_lag()
+
+    def report_lag(self) -> None:
+        for tp in self.consumer.assignment():
+            end = self.consumer.highwater(tp)
+            done = self.committed.get(tp)
+            if end is not None and done is not None:
+                LAG.labels(self.settings.index_group, tp.topic, str(tp.partition)).set(max(0, end - done))
 
     def index_all(self, pending, now: datetime) -> None:
         attempt = 0

@@ -1,0 +1,123 @@
+"""End to end, as a user runs it: `newsflow up`, feed, search, lag, status, down — all three services
+on real Kafka-protocol and Elasticsearch-API servers."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from newsflow.cli.procs import Proc
+from newsflow.runtime.servers import free_port, wait_until
+from tests.conftest import EXAMPLES
+from tests.running import cli, cli_json
+from tests.servers import STACK, full_stack
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def deployment(tmp_path_factory):
+    """`newsflow up` in a fresh home; with the local stack it starts noida-db itself, as for a user."""
+    home = tmp_path_factory.mktemp("home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {
+        "NEWSFLOW_HOME": str(home),
+        "NEWSFLOW_INGEST_PORT": str(free_port()),
+        "NEWSFLOW_ENRICH_PORT": str(free_port()),
+        "NEWSFLOW_INDEX_PORT": str(free_port()),
+        "NEWSFLOW_TOPIC_PARTITIONS": "3",
+        "NEWSFLOW_ENRICH_PROCESSES": "2",
+        "NEWSFLOW_BULK_MAX_WAIT_S": "0.3",
+    }
+    if STACK == "local":
+        env |= {"NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}"}
+        yield from _up(env)
+    else:
+        with full_stack(home) as ep:
+            yield from _up(env | ep.env() | {"NEWSFLOW_LOCAL_STACK": "none"})
+
+
+def _up(env):
+    try:
+        done = cli(["up"], env)
+        assert done.returncode == 0, done.stderr.decode()
+        yield env
+    finally:
+        pids = [c["pid"] for c in json.loads(cli(["status", "--json"], env).stdout or b'{"components": []}')["components"]]
+        assert cli(["down"], env).returncode == 0
+        for pid in filter(None, pids):
+            assert not _alive(pid), f"pid {pid} still running after `newsflow down`"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def search(env, query: str, size: int = 20) -> list[dict]:
+    return cli_json(["search", query, "--json", "--size", str(size)], env)["hits"]
+
+
+def total_lag(env) -> int:
+    return cli_json(["lag", "--json"], env)["total_lag"]
+
+
+def test_status_lists_every_component_healthy(deployment):
+    components = cli_json(["status", "--json"], deployment)["components"]
+    names = [c["name"] for c in components]
+    assert names[-3:] == ["ingest", "enrich", "index"]
+    assert all(c["health"] == "healthy" and c["pid"] and c["address"] for c in components), components
+
+
+def test_examples_become_searchable_with_entities_and_dates(deployment):
+    done = cli(["feed", str(EXAMPLES), "--wait", "--timeout", "240"], deployment)
+    assert done.returncode == 0, done.stderr.decode()
+    hits = search(deployment, "Riverton")
+    assert len(hits) >= 2
+    for hit in hits:
+        assert hit["body"] and hit["entities"] and hit["enrichment"]["model"]
+        assert "Riverton" in hit["places"]
+    assert any(d["value"] for h in hits for d in h["dates"])
+
+
+def test_seed_articles_become_searchable(deployment, seeds_dir):
+    done = cli(["feed", str(seeds_dir), "--wait", "--timeout", "240"], deployment)
+    assert done.returncode == 0, done.stderr.decode()
+    assert "accepted 5, rejected 0" in done.stdout.decode()
+    hits = search(deployment, "rebel infighting")
+    assert len(hits) >= 3
+    people = {p for h in hits for p in h["people"]}
+    places = {p for h in hits for p in h["places"]}
+    assert "Bashar al-Assad" in people, people
+    assert "Aleppo" in places, places
+    assert all(any(d["value"] for d in h["dates"]) for h in hits)
+    aleppo = search(deployment, "aleppo")
+    assert len(aleppo) >= 5
+    wait_until(lambda: total_lag(deployment) == 0, 120, "zero consumer lag")
+
+
+def test_feeding_again_adds_no_duplicates(deployment, seeds_dir):
+    before = len(search(deployment, "aleppo", size=100))
+    done = cli(["feed", str(seeds_dir), "--wait"], deployment)
+    assert done.returncode == 0, done.stderr.decode()
+    wait_until(lambda: total_lag(deployment) == 0, 120, "zero consumer lag")
+    assert len(search(deployment, "aleppo", size=100)) == before
+
+
+def test_up_brings_back_a_killed_service(deployment, tmp_path):
+    home = deployment["NEWSFLOW_HOME"]
+    enrich = Proc("enrich", ["services.enrich"], __import__("pathlib").Path(home))
+    enrich.kill()
+    status = {c["name"]: c for c in json.loads(cli(["status", "--json"], deployment).stdout)["components"]}
+    assert status["enrich"]["health"] == "stopped"
+    done = cli(["up"], deployment)
+    assert done.returncode == 0, done.stderr.decode()
+    article = tmp_path / "after-restart.txt"
+    article.write_text("Ferry service resumes\n\nThe Riverton ferry resumed service on Friday, the harbour office said.")
+    done = cli(["feed", str(article), "--wait", "--timeout", "120"], deployment)
+    assert done.returncode == 0, done.stderr.decode()
+    assert any(h["title"] == "Ferry service resumes" for h in search(deployment, "ferry resumed"))

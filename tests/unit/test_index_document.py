@@ -1,0 +1,65 @@
+from datetime import datetime, timezone
+
+from kafka.consumer.fetcher import ConsumerRecord
+
+from services.index.document import bulk_action, to_document
+from services.index.mapping import MAPPINGS, template_body
+from services.index.service import Batch
+from services.index.settings import IndexSettings
+from tests.factories import enriched
+
+NOW = datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)
+
+
+def test_document_has_flat_facets_for_search_and_counts_for_display():
+    doc = to_document(enriched(1), NOW)
+    assert doc["people"] == ["Ada Lind"] and doc["places"] == ["Riverton"] and doc["organisations"] == []
+    assert doc["entity_facets"] == [
+        {"name": "Ada Lind", "label": "PERSON", "count": 1, "variants": []},
+        {"name": "Riverton", "label": "GPE", "count": 1, "variants": []},
+    ]
+    assert doc["mentioned_days"] == ["2025-03-03"] and doc["mentioned_periods"] == []
+    assert doc["indexed_at"] == NOW.isoformat()
+
+
+def test_every_document_field_is_in_the_strict_mapping():
+    doc = to_document(enriched(1), NOW)
+    assert set(doc) <= set(MAPPINGS["properties"]), set(doc) - set(MAPPINGS["properties"])
+    assert MAPPINGS["dynamic"] == "strict"
+    assert template_body("articles")["index_patterns"] == ["articles-v*"]
+
+
+def test_bulk_action_uses_the_article_id_and_an_external_version():
+    action, source = bulk_action(enriched(7, version=42), "articles-v1", NOW)
+    assert action == {"index": {"_index": "articles-v1", "_id": enriched(7).id, "version": 42, "version_type": "external"}}
+    assert source["id"] == enriched(7).id
+
+
+def record(partition: int, offset: int, size: int = 10) -> ConsumerRecord:
+    return ConsumerRecord("articles.enriched.v1", partition, -1, offset, 0, 0, None, b"x" * size, [], None, 0, size, -1)
+
+
+def test_batch_commits_one_past_the_last_offset_of_each_partition():
+    batch = Batch()
+    for p, o in [(0, 5), (1, 2), (0, 6), (1, 3), (0, 7)]:
+        batch.add(record(p, o))
+    offsets = {tp.partition: meta.offset for tp, meta in batch.offsets().items()}
+    assert offsets == {0: 8, 1: 4}
+
+
+def test_batch_is_due_by_count_bytes_or_age():
+    settings = IndexSettings(bulk_max_docs=3, bulk_max_bytes=10_000, bulk_max_wait_s=3600)
+    batch = Batch()
+    assert not batch.due(settings)
+    batch.add(record(0, 1))
+    assert not batch.due(settings)
+    batch.add(record(0, 2))
+    batch.add(record(0, 3))
+    assert batch.due(settings)
+    big = Batch()
+    big.add(record(0, 1, size=20_000))
+    assert big.due(settings)
+    old = Batch()
+    old.add(record(0, 1))
+    old.started -= 4000
+    assert old.due(settings)
