@@ -21,7 +21,7 @@ from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
 from newsflow.runtime.servers import wait_until
-from newsflow.runtime.topics import ensure_topics
+from newsflow.runtime.topics import ensure_topics, evict_group_members
 
 app = typer.Typer(help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
                   no_args_is_help=True, add_completion=False)
@@ -55,13 +55,16 @@ def up(timeout: float = typer.Option(180, help="Seconds to wait for everything t
         for comp in comps:
             task = progress.add_task(f"{comp.name}: starting", total=1)
             was = comp.proc.pid()
+            if not was and comp.group and stack.manages_stack(s):
+                # This machine runs the group's only consumer and it is not running: any member left is dead.
+                evict_group_members(s.kafka_client_config(), comp.group)
             pid = comp.proc.start()
             try:
                 wait_until(lambda: comp.proc.pid() is not None and comp.probe()[0], timeout,
                            f"{comp.name} (see {comp.proc.logfile})", interval=0.25)
             except TimeoutError as exc:
                 progress.update(task, description=f"[red]{comp.name}: not healthy[/red]")
-                err.print(f"[red]{exc}[/red]")
+                err.print(f"[red]{exc}[/red] (pid {comp.proc.pid()}, health {comp.probe()[1]})")
                 _tail(comp.proc.logfile)
                 raise typer.Exit(1)
             progress.update(task, completed=1,

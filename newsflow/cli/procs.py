@@ -26,14 +26,14 @@ class Proc:
         return self.home / "logs" / f"{self.name}.log"
 
     def pid(self) -> int | None:
-        """The pid of our running process, or None (a stale pid file is removed)."""
+        """The pid of our running process, or None. A stale pid file is left for start() to overwrite:
+        removing it here would lose track of a live process if a check ever misjudged it."""
         try:
             pid = int(self.pidfile.read_text().strip())
         except (FileNotFoundError, ValueError):
             return None
-        if _alive(pid) and self._is_ours(pid):
+        if alive(pid) and self._is_ours(pid):
             return pid
-        self.pidfile.unlink(missing_ok=True)
         return None
 
     def _is_ours(self, pid: int) -> bool:
@@ -65,11 +65,11 @@ class Proc:
             return False
         _signal_group(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while _alive(pid) and time.monotonic() < deadline:
+        while alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if _alive(pid):
+        if alive(pid):
             _signal_group(pid, signal.SIGKILL)
-            while _alive(pid):
+            while alive(pid):
                 time.sleep(0.05)
         self.pidfile.unlink(missing_ok=True)
         return True
@@ -79,7 +79,7 @@ class Proc:
         pid = self.pid()
         if pid:
             _signal_group(pid, signal.SIGKILL)
-            while _alive(pid):
+            while alive(pid):
                 time.sleep(0.05)
 
 
@@ -92,7 +92,7 @@ def _signal_group(pid: int, sig: int) -> None:
         os.kill(pid, sig)
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

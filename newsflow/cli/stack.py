@@ -21,6 +21,7 @@ class Component:
     proc: Proc
     address: str
     probe: Callable[[], tuple[bool, dict]]
+    group: str | None = None  # the consumer group of a consuming service
 
     def status(self) -> dict:
         pid = self.proc.pid()
@@ -66,9 +67,10 @@ def components(s: CliSettings) -> list[Component]:
             "stack", Proc("stack", noida_argv(home / "data", es_port, kafka_port), home, env),
             f"kafka {s.kafka_bootstrap}, elasticsearch {s.es_url}", stack_probe,
         ))
-    for name, port in (("ingest", s.ingest_port), ("enrich", s.enrich_port), ("index", s.index_port)):
+    for name, port, group in (("ingest", s.ingest_port, None), ("enrich", s.enrich_port, s.enrich_group),
+                              ("index", s.index_port, s.index_group)):
         out.append(Component(
             name, Proc(name, [sys.executable, "-m", f"services.{name}"], home, env),
-            f"http://127.0.0.1:{port}", _service_probe(port),
+            f"http://127.0.0.1:{port}", _service_probe(port), group,
         ))
     return out

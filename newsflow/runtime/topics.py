@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from kafka import KafkaAdminClient
-from kafka.admin import NewTopic
+from kafka.admin import MemberToRemove, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from schemas import Topics
@@ -38,5 +38,23 @@ def ensure_topics(client_config: dict, partitions: int, replication: int) -> lis
         if created:
             log.info("created topics", extra={"topics": created})
         return created
+    finally:
+        admin.close()
+
+
+def evict_group_members(client_config: dict, group: str) -> list[str]:
+    """Remove every member of ``group`` from it; return their member ids.
+
+    Only for a group whose consumers are known to be dead (`newsflow up` restarting a killed service on the
+    local stack): noida-db never expires the session of a member killed mid-rebalance, so without this the
+    group would wait for it forever. A real Kafka broker expires it after the session timeout."""
+    admin = KafkaAdminClient(**client_config, client_id="newsflow-admin")
+    try:
+        described = admin.describe_groups([group]).get(group) or {}
+        members = [m["member_id"] for m in described.get("members", [])]
+        if members:
+            admin.remove_group_members(group, [MemberToRemove(member_id=m) for m in members])
+            log.warning("evicted dead consumer-group members", extra={"group": group, "members": members})
+        return members
     finally:
         admin.close()

@@ -46,6 +46,10 @@ app = faust.App(
     consumer_auto_offset_reset="earliest",
     stream_buffer_maxsize=settings.enrich_batch * 4,
     broker_commit_interval=1.0,
+    # A killed worker's partitions move to the survivors after this, not after faust's default minute.
+    broker_session_timeout=settings.enrich_session_timeout_s,
+    broker_heartbeat_interval=min(3.0, settings.enrich_session_timeout_s / 3),
+    broker_rebalance_timeout=settings.enrich_session_timeout_s * 2,
 )
 
 # Raw bytes both ways: decoding is ours, so a message that is not JSON is a dead letter, not a crash.
@@ -54,6 +58,22 @@ enriched_topic = app.topic(Topics.ENRICHED, key_serializer="raw", value_serializ
 deadletter_topic = app.topic(Topics.DEADLETTER, key_serializer="raw", value_serializer="raw")
 
 pool: EnrichPool | None = None
+# Set once the group has given this worker its partitions (possibly none): ready to make progress.
+assigned: set = set()
+membership = {"joined": False}
+
+
+@app.on_partitions_assigned.connect
+async def _assigned(sender, assigned_tps, **kwargs) -> None:
+    assigned.clear()
+    assigned.update(assigned_tps)
+    membership["joined"] = True
+    log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned_tps)})
+
+
+@app.on_partitions_revoked.connect
+async def _revoked(sender, revoked, **kwargs) -> None:
+    membership["joined"] = False
 
 
 def headers_of(event) -> list[tuple[str, bytes]]:

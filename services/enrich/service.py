@@ -25,10 +25,10 @@ def main() -> None:
     log.info("spaCy workers ready", extra={"model": settings.spacy_model, "workers": pids})
 
     def ready():
-        consumer = enrich_app.app._consumer if hasattr(enrich_app.app, "_consumer") else None
-        assigned = len(consumer.assignment()) if consumer is not None else 0
-        running = enrich_app.app.started and not getattr(pool.executor, "_broken", False)
-        return running, {"service": "enrich", "assigned_partitions": assigned, "workers": pool.worker_pids()}
+        joined = enrich_app.membership["joined"]
+        pool_ok = not getattr(pool.executor, "_broken", False)
+        return joined and pool_ok, {"service": "enrich", "in_group": joined, "workers_ok": pool_ok,
+                                    "assigned_partitions": len(enrich_app.assigned), "workers": pool.worker_pids()}
 
     http = ServiceHTTP(settings.http_host, settings.enrich_port, health=lambda: (True, {"service": "enrich"}), ready=ready).start()
     log.info("enrich starting", extra={"port": http.port, "topic": "articles.raw.v1"})

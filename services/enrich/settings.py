@@ -18,6 +18,9 @@ class EnrichSettings(CommonSettings):
     )
     enrich_batch: int = Field(64, ge=1, description="Articles taken from Kafka per batch.")
     enrich_batch_wait_s: float = Field(0.5, gt=0, description="Longest wait to fill a batch.")
+    enrich_session_timeout_s: float = Field(
+        10.0, ge=3, description="A worker that stops heartbeating leaves the group after this long (spaCy runs off the event loop, so heartbeats keep going)."
+    )
     enrich_reload_every: int = Field(
         20_000, ge=100, description="A worker reloads its model after this many articles, so spaCy's string store stays bounded."
     )

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from newsflow.cli.procs import Proc
+from newsflow.cli.procs import Proc, alive
 from newsflow.runtime.servers import free_port, wait_until
 from tests.conftest import EXAMPLES
 from tests.running import cli, cli_json
@@ -47,15 +47,7 @@ def _up(env):
         pids = [c["pid"] for c in json.loads(cli(["status", "--json"], env).stdout or b'{"components": []}')["components"]]
         assert cli(["down"], env).returncode == 0
         for pid in filter(None, pids):
-            assert not _alive(pid), f"pid {pid} still running after `newsflow down`"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+            assert not alive(pid), f"pid {pid} still running after `newsflow down`"
 
 
 def search(env, query: str, size: int = 20) -> list[dict]:
