@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-EXAMPLE_QUERY ?= riverton
+EXAMPLE_QUERY ?= rotterdam
 
 .PHONY: setup run stop status test test-fast bench schemas eval clean
 

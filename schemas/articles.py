@@ -33,7 +33,7 @@ class ArticleSubmission(_Message):
     title: str | None = Field(None, max_length=1_000)
     url: str | None = Field(None, max_length=4_096, pattern=r"^https?://\S+$")
     source: str | None = Field(None, max_length=200, description="Publisher or feed name.")
-    published: datetime | date | None = Field(None, description="Publication date or time, ISO 8601.")
+    published: date | datetime | None = Field(None, description="Publication date or time, ISO 8601.")
     language: str = Field("en", pattern=r"^[a-z]{2}$")
 
     @model_validator(mode="after")
@@ -58,7 +58,7 @@ class RawArticle(_Message):
     title: str | None = None
     url: str | None = None
     source: str | None = None
-    published: datetime | date | None = None
+    published: date | datetime | None = None
     language: str = "en"
     origin: str | None = Field(None, description="Where it came from: a file name, 'http', 'stdin'.")
     ingested_at: AwareDatetime
@@ -132,7 +132,7 @@ class EnrichedArticle(_Message):
     url: str | None = None
     source: str | None = None
     language: str = "en"
-    published: datetime | date | None
+    published: date | datetime | None
     published_source: Literal["given", "extracted", "none"]
     entities: list[Entity]
     people: list[EntityFacet]

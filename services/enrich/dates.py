@@ -223,9 +223,14 @@ def _day_month(text, ref):
         re.fullmatch(_MONTH_RE + r" (?P<day>\d{1,2})(st|nd|rd|th)?", _core(text))
     if not m:
         m = re.fullmatch(_MONTH_RE, _core(text))
-        if m:  # a month without a year: the latest such month on or before the reference
+        if m:  # a month without a year: the occurrence nearest the reference ("in August", "by the end of March")
             month = _MONTH[m.group("month")]
-            return _resolved(lambda r: DateValue(f"{r.year if month <= r.month else r.year - 1}-{month:02d}", "month", True), ref)
+
+            def nearest(r: date) -> DateValue:
+                year = min((r.year - 1, r.year, r.year + 1), key=lambda y: abs((y * 12 + month) - (r.year * 12 + r.month)))
+                return DateValue(f"{year}-{month:02d}", "month", True)
+
+            return _resolved(nearest, ref)
         return None
     month, day = _MONTH[m.group("month")], int(m.group("day"))
 
