@@ -38,6 +38,9 @@ test-fast: setup
 bench: setup
 	$(BIN)/python -m bench
 
+eval: setup
+	$(BIN)/python -m evaluation
+
 schemas: setup
 	$(BIN)/python -m schemas.generate
 

@@ -47,7 +47,7 @@ def service(name: str, env: dict[str, str], home: Path, timeout: float = 120) ->
 
 def _ready(proc: Proc, port: str) -> bool:
     if proc.pid() is None:
-        raise RuntimeError(f"{proc.name} exited:\n{log_tail(proc)}")
+        raise RuntimeError(f"{proc.name} exited ({proc.diagnose()}):\n{log_tail(proc)}")
     return http_json(f"http://127.0.0.1:{port}/readyz")[0] == 200
 
 

@@ -36,6 +36,19 @@ class Proc:
             return pid
         return None
 
+    def diagnose(self) -> str:
+        """Why pid() says what it says: for error messages."""
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (OSError, ValueError) as exc:
+            return f"pid file: {exc}"
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()[:60]
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()[:200]
+        except OSError as exc:
+            stat, cmdline = repr(exc), b""
+        return f"pid {pid}, alive {alive(pid)}, ours {self._is_ours(pid)}, stat {stat!r}, cmdline {cmdline!r}"
+
     def _is_ours(self, pid: int) -> bool:
         # A recycled pid must not be mistaken for our process (and killed by `down`).
         try:
