@@ -28,7 +28,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.corpus import articles
-from bench.procstat import rss_mib, tree
+from bench.procstat import cpu_seconds, rss_mib, tree
+from bench.rawspacy import spacy_shard
 from newsflow.runtime.servers import free_port
 
 console = Console(stderr=True)
@@ -36,27 +37,13 @@ console = Console(stderr=True)
 
 # -- 1. raw spaCy ----------------------------------------------------------------
 
-def _spacy_shard(args):
-    model, components, texts, batch_size, start_at = args
-    from services.enrich.nlp import load
-
-    nlp, _ = load(model, components)
-    list(nlp.pipe(texts[:8]))  # warm
-    while time.time() < start_at:  # every worker starts timing together, model loaded
-        time.sleep(0.001)
-    began = time.time()
-    for _ in nlp.pipe(texts, batch_size=batch_size):
-        pass
-    return began, time.time()
-
-
 def raw_spacy(texts: list[str], processes: int, model: str, components: str) -> dict:
     best = None
     for batch_size in (16, 64):
         shards = [texts[i::processes] for i in range(processes)]
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             start_at = time.time() + 20  # time to spawn and load the model everywhere
-            spans = pool.map(_spacy_shard, [(model, components, s, batch_size, start_at) for s in shards])
+            spans = pool.map(spacy_shard, [(model, components, s, batch_size, start_at) for s in shards])
         seconds = max(end for _, end in spans) - min(began for began, _ in spans)
         result = {"processes": processes, "batch_size": batch_size, "seconds": seconds}
         console.print(f"  raw spaCy, {processes} processes, batch {batch_size}: {len(texts) / seconds:.1f} articles/s")
@@ -72,6 +59,7 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.pids = pids
         self.peak = {name: 0.0 for name in pids}
+        self.cpu = {name: 0.0 for name in pids}
         self.workers_first: dict[int, float] = {}
         self.workers_last: dict[int, float] = {}
         self.stopped = threading.Event()
@@ -81,6 +69,7 @@ class MemorySampler(threading.Thread):
             for name, pid in self.pids.items():
                 procs = tree(pid)
                 self.peak[name] = max(self.peak[name], sum(rss_mib(p) for p in procs))
+                self.cpu[name] = max(self.cpu[name], sum(cpu_seconds(p) for p in procs))
                 if name == "enrich":
                     for worker in procs[1:]:
                         rss = rss_mib(worker)
@@ -144,6 +133,7 @@ def end_to_end(corpus: list[dict], processes: int) -> dict:
             "seconds": finished - started, "feed_seconds": fed - started,
             "latency_s": {"p50": q[49], "p95": q[94], "p99": q[98], "max": latencies[-1]},
             "peak_rss_mib": {k: round(v, 1) for k, v in sampler.peak.items()},
+            "cpu_seconds": {k: round(v, 1) for k, v in sampler.cpu.items()},
             "enrich_worker_rss_mib": {"start": [round(v, 1) for v in sampler.workers_first.values()],
                                       "end": [round(v, 1) for v in sampler.workers_last.values()]},
         }
@@ -187,6 +177,8 @@ def main() -> None:
     table.add_row("ingest→searchable p50/p95/p99 (s)", "", f"{lat['p50']:.2f} / {lat['p95']:.2f} / {lat['p99']:.2f}")
     for name, mib in e2e["peak_rss_mib"].items():
         table.add_row(f"peak RSS {name} (MiB)", "", f"{mib:,.0f}")
+    for name, cpu in e2e["cpu_seconds"].items():
+        table.add_row(f"CPU seconds {name}", "", f"{cpu:,.1f}")
     workers = e2e["enrich_worker_rss_mib"]
     table.add_row("enrich worker RSS start → end (MiB)", "", f"{workers['start']} → {workers['end']}")
     Console().print(table)

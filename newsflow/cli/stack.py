@@ -56,6 +56,7 @@ def components(s: CliSettings) -> list[Component]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     out = []
     if manages_stack(s):
+        env.setdefault("NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS", "100")  # see newsflow/runtime/fetch_backoff.py
         es_port = urlsplit(s.es_url).port or 9200
         kafka_port = _hostport(s.kafka_bootstrap)[1]
 

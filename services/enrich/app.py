@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 import faust
 from prometheus_client import Counter, Gauge, Histogram
 
+from newsflow.runtime import fetch_backoff
 from schemas import DecodeError, RawArticle, Topics, dead_letter, decode, encode
 from services.enrich.pool import EnrichPool
 from services.enrich.settings import EnrichSettings
@@ -33,6 +34,7 @@ SECONDS = Histogram("newsflow_enrich_batch_seconds", "Time to enrich and publish
 LAST_BATCH = Gauge("newsflow_enrich_last_batch_timestamp_seconds", "When the last batch was published")
 
 settings = EnrichSettings()
+fetch_backoff.install(settings.kafka_empty_fetch_backoff_ms)
 
 app = faust.App(
     settings.enrich_group,
@@ -134,7 +136,10 @@ async def process(events) -> None:
     LAST_BATCH.set_to_current_time()
 
 
-@app.agent(raw_topic)
+# Several batches in flight: while one batch's slowest article (or its produce round-trip) is pending,
+# the other spaCy processes work on the next batch. Faust commits only up to the lowest offset not yet
+# acknowledged, so out-of-order completion never commits past unfinished work.
+@app.agent(raw_topic, concurrency=settings.enrich_concurrency or settings.enrich_processes)
 async def enrich(stream):
     async for events in stream.take_events(settings.enrich_batch, within=settings.enrich_batch_wait_s):
         await process(events)

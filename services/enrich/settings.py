@@ -16,6 +16,9 @@ class EnrichSettings(CommonSettings):
         default_factory=lambda: max(1, os.cpu_count() or 1),
         ge=1, description="spaCy worker processes behind one consumer (default: one per core).",
     )
+    enrich_concurrency: int = Field(
+        0, ge=0, description="Batches in flight at once in one worker (0: one per spaCy process), so no process waits on another's batch."
+    )
     enrich_batch: int = Field(64, ge=1, description="Articles taken from Kafka per batch.")
     enrich_batch_wait_s: float = Field(0.5, gt=0, description="Longest wait to fill a batch.")
     enrich_session_timeout_s: float = Field(

@@ -28,7 +28,7 @@ MAPPINGS = {
         "version": {"type": "long"},
         "title": {"type": "text", "analyzer": "english", "fields": {"keyword": {"type": "keyword", "ignore_above": 512}}},
         "title_source": {"type": "keyword"},
-        "body": {"type": "text", "analyzer": "english", "term_vector": "with_positions_offsets"},
+        "body": {"type": "text", "analyzer": "english"},
         "url": {"type": "keyword"},
         "source": {"type": "keyword"},
         "language": {"type": "keyword"},

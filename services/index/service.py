@@ -124,12 +124,16 @@ class Indexer:
         try:
             while not self.stop.is_set():
                 room = self.settings.bulk_max_docs - len(self.batch.records)
-                polled = self.consumer.poll(timeout_ms=200, max_records=max(room, 1))
+                # poll(0) and our own pause when nothing came: a broker that does not hold empty
+                # fetches (noida-db) would otherwise keep poll() spinning for its whole timeout.
+                polled = self.consumer.poll(timeout_ms=50, max_records=max(room, 1))
                 for records in polled.values():
                     for record in records:
                         self.batch.add(record)
                 if self.batch.due(self.settings):
                     self.flush()
+                elif not polled:
+                    self.stop.wait(0.15)
             if self.batch.records:
                 self.flush()  # finish the batch in flight on a clean shutdown
         except Stopping:
