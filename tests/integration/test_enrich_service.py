@@ -1,0 +1,79 @@
+"""enrich (the faust app and its spaCy worker processes) on a real broker."""
+
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from newsflow.runtime.servers import http_json
+from schemas import ArticleSubmission, DeadLetter, EnrichedArticle, Topics, decode, encode
+from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
+from services.ingest.prepare import prepare
+from tests.conftest import EXAMPLES
+from tests.integration.kafka_util import produce, read_all
+from tests.running import service, service_env
+
+pytestmark = pytest.mark.integration
+
+
+def raw_record(text: str, title: str | None = None):
+    raw = prepare(ArticleSubmission(text=text, title=title), "test", datetime.now(timezone.utc), 10**8)
+    value, headers = encode(raw)
+    return raw, (raw.id.encode(), value, headers)
+
+
+def long_article(chars: int) -> str:
+    paragraphs = [p for p in (EXAMPLES / "harbour-bridge.txt").read_text().split("\n\n") if len(p) > 150]
+    out, n = [], 0
+    while sum(map(len, out)) < chars:
+        out.append(f"In part {n} of the inquiry, " + paragraphs[n % len(paragraphs)])  # unique: the cleaner drops repeats
+        n += 1
+    return "\n\n".join(out)
+
+
+def test_a_200k_character_article_neither_costs_the_group_nor_holds_up_the_rest(stack, tmp_path):
+    env = service_env(stack, tmp_path, NEWSFLOW_ENRICH_PROCESSES="2", NEWSFLOW_ENRICH_BATCH="4",
+                      NEWSFLOW_ENRICH_BATCH_WAIT_S="0.1", NEWSFLOW_ENRICH_SESSION_TIMEOUT_S="6")
+    big, big_record = raw_record(long_article(200_000), "A very long article")
+    small = [raw_record(f"Ship number {n} docked in Rotterdam on Monday, the port said in a statement today.", f"Ship {n}")
+             for n in range(24)]
+    with service("enrich", env, tmp_path):
+        port = env["NEWSFLOW_ENRICH_PORT"]
+        produce(stack.kafka_bootstrap, Topics.RAW, [big_record] + [r for _, r in small])
+        records = []
+        deadline = time.monotonic() + 180
+        readiness = []
+        while len(records) < 25 and time.monotonic() < deadline:
+            readiness.append(http_json(f"http://127.0.0.1:{port}/readyz")[1])
+            records = read_all(stack.kafka_bootstrap, Topics.ENRICHED, expect=0, timeout=10)
+            time.sleep(0.5)
+    assert len(records) == 25
+    articles = [decode(r.value, r.headers, EnrichedArticle) for r in records]
+    done_at = {a.id: r.timestamp for a, r in zip(articles, records)}
+    long_done = done_at[big.id]
+    assert sum(done_at[s.id] < long_done for s, _ in small) >= 8, "small articles waited for the long one"
+    assert all(state and state.get("in_group") for state in readiness), "the worker left its group"
+    enriched = next(a for a in articles if a.id == big.id)
+    assert len(enriched.body) > 190_000 and enriched.entities and enriched.entities[-1].end > 150_000
+
+
+def test_poison_messages_are_dead_lettered_and_the_rest_enriched(stack, tmp_path):
+    env = service_env(stack, tmp_path, NEWSFLOW_ENRICH_BATCH_WAIT_S="0.1")
+    good = [raw_record(f"Mayor Ada Lind opened bridge number {n} in Rotterdam on Monday.", f"Bridge {n}") for n in range(5)]
+    headers = good[0][1][2]
+    poison = [
+        (b"p1", b"\xff\xfe\x00", headers),
+        (b"p2", b"{not json", headers),
+        (b"p3", b'{"id": "x"}', headers),
+        (b"p4", good[0][1][1], [(HEADER_SCHEMA, b"newsflow.something.else"), (HEADER_VERSION, b"1.0")]),
+        (b"p5", good[0][1][1], [(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"2.0")]),
+        raw_record("Skip to Content\n\nRead more\n\nShare this article")[1],
+    ]
+    with service("enrich", env, tmp_path):
+        produce(stack.kafka_bootstrap, Topics.RAW, [good[0][1], *poison[:3], good[1][1], *poison[3:], *[g[1] for g in good[2:]]])
+        enriched = read_all(stack.kafka_bootstrap, Topics.ENRICHED, expect=5, timeout=120)
+        letters = read_all(stack.kafka_bootstrap, Topics.DEADLETTER, expect=6, timeout=60)
+    assert sorted(decode(r.value, r.headers, EnrichedArticle).id for r in enriched) == sorted(g[0].id for g in good)
+    reasons = sorted(DeadLetter.model_validate_json(r.value).error_type for r in letters)
+    assert reasons == ["invalid", "no-article-text", "not-json", "not-utf8", "unknown-schema", "unsupported-version"]
+    assert all(DeadLetter.model_validate_json(r.value).stage == "enrich" for r in letters)
