@@ -76,8 +76,7 @@ def clean_name(text: str, label: str) -> str | None:
         return None  # a span across lines is two fragments glued by the tokenizer
     name = " ".join(text.split()).strip(_STRIP)
     name = _POSSESSIVE.sub("", name).strip(_STRIP)
-    if label in ("ORG", "GPE", "LOC", "FAC", "EVENT", "NORP"):
-        name = re.sub(r"^(the|The)\s+", "", name)
+    name = re.sub(r"^(the|The)\s+", "", name)  # never part of a name, whatever the label
     if len(name) < 2 or not re.search(r"[^\W\d_]", name) or name.lower() == name:
         return None
     if name.lower() in STOPLIST or all(w.lower() in STOPLIST for w in name.split()):
@@ -115,6 +114,13 @@ def merge_entities(spans: list[tuple[str, str, int, int]]) -> MergedEntities:
         longer = [k for k in clusters if len(k) > len(key) and k[-len(key):] == key and _label_of(clusters[k]) == "PERSON"]
         if len(longer) == 1 and _label_of(clusters[key]) in ("PERSON", "ORG", "NORP"):
             clusters[longer[0]].extend(clusters.pop(key))
+
+    # 3. A lone "person" whose name opens an organisation's or place's name in the same article
+    #    ("Rotterdam" beside "Rotterdam Arts Trust") is the place those are named after.
+    named_after = {key[0] for key, items in clusters.items() if len(key) > 1 and _label_of(items) in ("ORG", "FAC", "GPE", "LOC")}
+    for key, items in clusters.items():
+        if len(key) == 1 and key[0] in named_after and _label_of(items) == "PERSON":
+            clusters[key] = [(name, "GPE", start, end) for name, _, start, end in items]
 
     merged = MergedEntities()
     for items in clusters.values():

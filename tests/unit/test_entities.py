@@ -62,3 +62,9 @@ def test_on_a_real_model_and_a_real_seed(nlp):
     assert "Aleppo" in names(merged.places)
     every = merged.people + merged.organisations + merged.places + merged.other
     assert all("\n" not in f.name and f.name.lower() not in ("regime", "rebels") for f in every)
+
+
+def test_a_lone_person_named_like_an_organisation_or_place_is_that_place():
+    merged = merge_entities([("Rotterdam", "PERSON", 0, 9), ("Rotterdam Arts Trust", "ORG", 20, 40), ("Jonas Weber", "PERSON", 50, 61)])
+    assert names(merged.places) == {"Rotterdam": (1, set())}
+    assert set(names(merged.people)) == {"Jonas Weber"}
