@@ -17,19 +17,23 @@ from tests.servers import Endpoints
 REPO = Path(__file__).resolve().parents[1]
 
 
-def service_env(endpoints: Endpoints, home: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
-    env |= endpoints.env() | {
+def isolated_env(home: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without any NEWSFLOW_ setting of the developer's, plus a home of its
+    own and free ports for the three services."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {
         "NEWSFLOW_HOME": str(home),
         "NEWSFLOW_INGEST_PORT": str(free_port()),
         "NEWSFLOW_ENRICH_PORT": str(free_port()),
         "NEWSFLOW_INDEX_PORT": str(free_port()),
         "NEWSFLOW_TOPIC_PARTITIONS": "3",
-        "NEWSFLOW_ENRICH_PROCESSES": "1",
-        "NEWSFLOW_LOCAL_STACK": "none",
         "PYTHONUNBUFFERED": "1",
     }
     return env | extra
+
+
+def service_env(endpoints: Endpoints, home: Path, **extra: str) -> dict[str, str]:
+    """For a service started by a test on the test's own servers."""
+    return isolated_env(home, **(endpoints.env() | {"NEWSFLOW_ENRICH_PROCESSES": "1", "NEWSFLOW_LOCAL_STACK": "none"} | extra))
 
 
 @contextmanager

@@ -4,14 +4,13 @@ on real Kafka-protocol and Elasticsearch-API servers."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from newsflow.cli.procs import Proc, alive
 from newsflow.runtime.servers import free_port, wait_until
 from tests.conftest import EXAMPLES
-from tests.running import cli, cli_json
+from tests.running import cli, cli_json, isolated_env
 from tests.servers import STACK, full_stack
 
 pytestmark = pytest.mark.e2e
@@ -21,15 +20,7 @@ pytestmark = pytest.mark.e2e
 def deployment(tmp_path_factory):
     """`newsflow up` in a fresh home; with the local stack it starts noida-db itself, as for a user."""
     home = tmp_path_factory.mktemp("home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {
-        "NEWSFLOW_HOME": str(home),
-        "NEWSFLOW_INGEST_PORT": str(free_port()),
-        "NEWSFLOW_ENRICH_PORT": str(free_port()),
-        "NEWSFLOW_INDEX_PORT": str(free_port()),
-        "NEWSFLOW_TOPIC_PARTITIONS": "3",
-        "NEWSFLOW_ENRICH_PROCESSES": "2",
-        "NEWSFLOW_BULK_MAX_WAIT_S": "0.3",
-    }
+    env = isolated_env(home, NEWSFLOW_ENRICH_PROCESSES="2", NEWSFLOW_BULK_MAX_WAIT_S="0.3")
     if STACK == "local":
         env |= {"NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}"}
         yield from _up(env)
