@@ -1,15 +1,50 @@
-"""Turning the text of a DATE mention into an ISO value, as precise as the text is and no more.
+"""Turning the text of a spaCy DATE mention into an ISO value, as precise as the text is and no more.
 
-Conventions:
-- a day is ``YYYY-MM-DD``, a month ``YYYY-MM``, a year ``YYYY``; a span is an ISO 8601 interval
-  ``start/end`` at the precision of its ends ("between 2011 and 2012" → ``2011/2012``; "the 1990s" →
-  ``1990/1999``; "the summer of 2013" → ``2013-06/2013-08``; "last week" → ``2016-11-14/2016-11-20``);
-- relative dates are resolved against the article's publication date (``reference``) and never
-  against today's clock: without a reference they keep ``value=None`` and ``relative=True``;
-- a bare weekday ("on Monday") is the latest such day on or before the reference; "last Monday" is
-  the latest such day strictly before it; "next Monday" the first strictly after it;
-- durations and vague spans ("two years", "more than a decade", "recent months") are not points in
-  time: ``value=None``.
+``normalise_date(text, reference)`` → ``DateValue(value, granularity, relative)``.
+
+Values
+    A day is ``YYYY-MM-DD``, a month ``YYYY-MM``, a year ``YYYY``. A span is an ISO 8601 interval
+    ``start/end`` whose two ends each keep the precision the text gives them (granularity
+    ``"range"``): "between 2011 and 2012" → ``2011/2012``, "between November 2015 and March 2016" →
+    ``2015-11/2016-03``, "5-7 November 2016" → ``2016-11-05/2016-11-07``, "the 1990s" →
+    ``1990/1999``, "the 20th century" → ``1900/1999``, "the summer of 2013" → ``2013-06/2013-08``
+    (meteorological seasons; winter Y is ``Y-12/Y+1-02``), "Q3 2015" → ``2015-07/2015-09``. A list
+    ("2015 and 2017", "the 1980s and 1990s") becomes the span that covers it. Qualifiers only
+    narrow in words, not in the value: "the end of 2011", "early 2015", "since 2011" → ``2011``-style
+    values of the unit they qualify.
+
+Relative dates
+    Resolved against ``reference``, the article's publication date, and NEVER against today's
+    clock: with ``reference=None`` they come back as ``value=None, relative=True``. ``relative`` is
+    a property of the text alone, so it is the same with and without a reference.
+
+    - a bare weekday ("Monday", "on Friday", "this Monday") is the latest such day on or before the
+      reference (an article published on Monday 2016-11-28 saying "on Monday" means that day);
+    - "last Monday" is the latest such day strictly before the reference (2016-11-21 for that
+      article; 2016-11-14 for one published on Sunday 2016-11-20) — news usage, and it agrees with
+      the hand-labelled seed articles; "next Monday" is the first one strictly after it;
+      "Monday last week" is that weekday of the previous Monday-to-Sunday week;
+    - "last/this/next week|month|year|decade" are calendar periods: weeks run Monday to Sunday
+      ("last week" → ``2016-11-21/2016-11-27``); "earlier/later this month" is this month;
+    - "the past/last N days|weeks|months|years|decades" is the window that ends at the reference
+      ("the past week" → ``2016-11-21/2016-11-28``, "the past two years" → ``2014-11/2016-11``);
+    - a day or month without a year ("November 2", "in August") is the latest one not more than a
+      week (a day) or a month (a month) after the reference: news reports the past, with some slack
+      for announcements;
+    - "N units ago" is the period N units before the reference at the unit's precision.
+
+Not a point in time (``value=None``)
+    Durations ("two years", "more than a decade", "months") have ``relative=False``. Vague spans
+    that hang on the publication date ("recent months", "the past few weeks", "midweek", "now") and
+    anaphoric ones that hang on another event in the story ("the next day", "two days later", "the
+    same year") have ``relative=True``.
+
+Speed
+    Regular expressions decide almost everything; dateparser (slow, about a millisecond a call) is
+    asked only about texts the rules do not know that name a four-digit year, or a month when a
+    reference is given, always with ``RELATIVE_BASE`` set and ``REQUIRE_PARTS`` covering every part
+    the value will claim, so it can never take a missing part from the clock. Results are cached
+    per (normalised text, reference day).
 """
 
 from __future__ import annotations
@@ -18,7 +53,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Callable, Literal
 
 import dateparser
 
@@ -32,85 +67,126 @@ class DateValue:
     relative: bool
 
 
-NONE = DateValue(None, None, False)
-UNRESOLVED = DateValue(None, None, True)
+NONE = DateValue(None, None, False)        # not a point in time: a duration, a number, noise
+UNRESOLVED = DateValue(None, None, True)   # relative, but there is nothing (or nothing precise) to resolve it against
 
-_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december"]
-_MONTH = {name: i + 1 for i, name in enumerate(_MONTH_NAMES)} | {name[:3]: i + 1 for i, name in enumerate(_MONTH_NAMES)} | {"sept": 9}
+Rule = Callable[[str, "date | None"], "DateValue | None"]
+
+# -- vocabulary --------------------------------------------------------------------
+
+_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                "november", "december"]
+_MONTH = {name: i + 1 for i, name in enumerate(_MONTH_NAMES)} | {name[:3]: i + 1 for i, name in enumerate(_MONTH_NAMES)}
+_MONTH |= {"sept": 9}
 _MONTH_RE = r"(?P<month>" + "|".join(sorted(_MONTH, key=len, reverse=True)) + r")\.?"
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_YEAR = r"(?P<year>1[6-9]\d\d|20\d\d|2100)"
-_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11)}
-_NUMBER_WORDS = r"(a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|few|many|\d+)"
-_UNITS = r"(days?|weeks?|months?|years?|decades?|centuries|century|hours?)"
+_WEEKDAY = {name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+_WEEKDAY |= {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
+_WEEKDAY_RE = r"(?P<weekday>" + "|".join(sorted(_WEEKDAY, key=len, reverse=True)) + r")\.?"
+_YEAR_RE = r"(?P<year>1\d{3}|2[01]\d{2})"
+_DAY_RE = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
+_UNIT_RE = r"(?P<unit>days?|weeks?|fortnights?|months?|years?|decades?|centuries|century|hours?|minutes?)"
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+            "fifty": 50, "a couple of": 2, "a dozen": 12, "a hundred": 100}
+# Counts that do not say how many ("a few years ago"): the text is relative, the value unknown.
+_VAGUE_NUMBERS = r"few|a few|several|many|some|a couple|couple of|a number of|dozens of|hundreds of|recent"
+_NUMBER_RE = r"(?P<n>\d+|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r"|" + _VAGUE_NUMBERS + r")"
+_SEASON_START = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_CENTURY_WORDS = {"eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty-first": 21}
 
-_PREFIX = re.compile(r"^(on|in|by|since|until|till|from|during|of|at|around|about|as of|the|early|late|mid|end of|the end of|"
-                     r"the start of|the beginning of|the middle of|beginning of|start of|earlier|later)\s+", re.I)
+# Words that make a text relative to a moment: the publication ("recently") or the story ("the next day").
+_DEICTIC = {"ago", "recent", "recently", "now", "currently", "nowadays", "soon", "coming", "upcoming", "last", "past",
+            "next", "this", "these", "earlier", "later", "previous", "following", "same", "midweek", "lately",
+            "before", "after", "then", "today", "tonight", "yesterday", "tomorrow", "present", "future", "former",
+            "weekend", "overnight"}
 
+# Words in front of a date that do not change which date it is (qualifiers narrow in words only).
+_PREFIX = re.compile(
+    r"^(?:(?:on|in|by|since|until|till|from|during|of|at|around|about|as of|as early as|as late as|before|after|into|"
+    r"circa|the year|fiscal|calendar|the|early|late|mid|end of|start of|beginning of|middle of|"
+    r"earlier|later|sometime in|some time in)\s+|mid-|c\.\s*|fy\s*(?=\d))(?=\S)")
+_CONNECTOR = re.compile(r"\s*(?:\b(?:and into|and in|and|to|until|till|through|thru|into)\b|-)\s*")
+
+
+# -- entry point --------------------------------------------------------------------
 
 def normalise_date(text: str, reference: date | None) -> DateValue:
-    return _normalise(" ".join(text.lower().replace("–", "-").split()).strip(" .,;:()[]\"'’”“"), reference)
+    """The ISO value of the DATE mention ``text``; relative texts resolved against ``reference`` only.
+
+    See the module docstring for the conventions. ``reference`` may be a ``datetime``: only its day
+    counts."""
+    if isinstance(reference, datetime):
+        reference = reference.date()
+    return _normalise(_clean(text), reference)
 
 
-@lru_cache(maxsize=8192)
-def _normalise(text: str, reference: date | None) -> DateValue:
-    for rule in (_absolute_day, _decade, _year_range, _season, _month_year, _relative_words, _weekday,
-                 _ago, _day_month, _year_only, _duration):
-        found = rule(text, reference)
+def _clean(text: str) -> str:
+    """Lower case, one kind of dash and apostrophe, single spaces, no dangling connector or punctuation."""
+    text = text.lower().replace("’", "'").replace("‘", "'")
+    text = re.sub(r"[–—‐‑]", "-", text)
+    text = " ".join(text.split()).strip(" .,;:()[]\"“”")
+    # Open ends do not move the date they hang on ("March 2011 onwards" is March 2011).
+    text = re.sub(r"\s+(?:onwards?|and beyond|or so|or later|or earlier|at the (?:latest|earliest))$", "", text)
+    return re.sub(r"(?:\s+(?:and|or|to|-))+$", "", text)
+
+
+@lru_cache(maxsize=65536)
+def _normalise(text: str, ref: date | None) -> DateValue:
+    if not text or not re.search(r"[a-z0-9]", text):
+        return NONE
+    for rule in _RULES:
+        found = rule(text, ref)
         if found is not None:
             return found
-    return _fallback(text, reference)
+    return _fallback(text, ref)
 
 
 def _core(text: str) -> str:
+    """``text`` without the prepositions and qualifiers in front of it ("on", "the end of", "mid-")."""
     previous = None
     while previous != text:
         previous, text = text, _PREFIX.sub("", text)
     return text
 
 
-# -- absolute --------------------------------------------------------------------
+def _resolved(resolve: Callable[[date], DateValue | None], ref: date | None) -> DateValue:
+    """A relative value: ``resolve(ref)``, or UNRESOLVED when there is no reference (never today's date)."""
+    if ref is None:
+        return UNRESOLVED
+    return resolve(ref) or UNRESOLVED
 
-def _decade(text, _ref):
-    m = re.fullmatch(r"(the )?(early |late |mid-?)?(?P<d>1[6-9]\d0|20\d0)'?s", text)
-    if m:
-        start = int(m.group("d"))
-        return DateValue(f"{start}/{start + 9}", "range", False)
+
+# -- absolute -----------------------------------------------------------------------
+
+def _numeric(text: str, _ref: date | None) -> DateValue | None:
+    """All-digit dates: ISO days and months, ``2011-12`` seasons, d/m/y and m/d/y when unambiguous."""
+    core = _core(text)
+    if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})|(\d{4})/(\d{1,2})/(\d{1,2})", core):
+        y, mo, d = (int(g) for g in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+        return _day(y, mo, d)
+    if m := re.fullmatch(_YEAR_RE + r"\s*[-/]\s*(?P<end>\d{4}|\d{2})", core):
+        return _year_span(m.group("year"), m.group("end"))
+    if m := re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-]" + _YEAR_RE, core):
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group("year"))
+        if a == b or b > 12:  # the only reading is month/day (or both agree)
+            return _day(year, a, b) if b > 12 else _day(year, a, a)
+        if a > 12:
+            return _day(year, b, a)
+        # 5/6/2016 is May 6 in the US and 5 June elsewhere: only the year is certain.
+        return DateValue(str(year), "year", False)
     return None
 
 
-def _year_range(text, _ref):
-    m = re.search(r"(between|from)?\s*(?P<a>1[6-9]\d\d|20\d\d)\s*(and|to|-|until|through)( into| in)?\s*(?P<b>1[6-9]\d\d|20\d\d|\d\d)\b", text)
-    if m:
-        a, b = m.group("a"), m.group("b")
-        if len(b) == 2:
-            b = a[:2] + b
-        return DateValue(f"{a}/{b}", "range", False)
-    return None
-
-
-def _season(text, ref):
-    m = re.search(r"(?P<season>spring|summer|autumn|fall|winter)( of)?\s+" + _YEAR, text)
-    if m:
-        year = int(m.group("year"))
-        if m.group("season") == "winter":
-            return DateValue(f"{year}-12/{year + 1}-02", "range", False)
-        a, b = _SEASONS[m.group("season")]
-        return DateValue(f"{year}-{a:02d}/{year}-{b:02d}", "range", False)
-    return None
-
-
-def _absolute_day(text, _ref):
-    iso = re.search(r"\b(\d{4})-(\d{2})-(\d{2})\b", text)
-    if iso:
-        return _day(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
-    day_first = re.search(r"\b(?P<day>\d{1,2})(st|nd|rd|th)?( of)?\s+" + _MONTH_RE + r",?\s+" + _YEAR + r"\b", text)
-    month_first = re.search(_MONTH_RE + r"\s+(?P<day>\d{1,2})(st|nd|rd|th)?,?\s+" + _YEAR + r"\b", text)
-    m = day_first or month_first
-    if m:
-        return _day(int(m.group("year")), _MONTH[m.group("month")], int(m.group("day")))
-    return None
+def _year_span(start: str, end: str) -> DateValue | None:
+    """``2011-12`` is the 2011/2012 season; ``2016-11`` (end before start) is November 2016."""
+    if len(end) == 2:
+        full = int(start[:2] + end)
+        if full > int(start):
+            return DateValue(f"{start}/{full}", "range", False)
+        month = int(end)
+        return DateValue(f"{start}-{month:02d}", "month", False) if 1 <= month <= 12 else None
+    return DateValue(f"{start}/{end}", "range", False) if int(end) > int(start) else None
 
 
 def _day(year: int, month: int, day: int) -> DateValue | None:
@@ -120,172 +196,392 @@ def _day(year: int, month: int, day: int) -> DateValue | None:
         return None
 
 
-def _month_year(text, _ref):
-    m = re.search(r"\b" + _MONTH_RE + r",?\s+(of\s+)?" + _YEAR + r"\b", text)
+def _absolute_day(text: str, _ref: date | None) -> DateValue | None:
+    """A day with a month name and a year, in either order, with or without a weekday in front."""
+    day_first = re.search(r"\b" + _DAY_RE + r"(?: of)?\s+" + _MONTH_RE + r",?\s+" + _YEAR_RE + r"\b", text)
+    month_first = re.search(r"\b" + _MONTH_RE + r"\s+(?:the\s+)?" + _DAY_RE + r",?\s+" + _YEAR_RE + r"\b", text)
+    m = day_first or month_first
     if m:
+        return _day(int(m.group("year")), _MONTH[m.group("month")], int(m.group("day")))
+    return None
+
+
+def _month_year(text: str, _ref: date | None) -> DateValue | None:
+    if m := re.fullmatch(_MONTH_RE + r",?\s+(?:of\s+)?" + _YEAR_RE, _core(text)):
         return DateValue(f"{m.group('year')}-{_MONTH[m.group('month')]:02d}", "month", False)
     return None
 
 
-def _year_only(text, _ref):
-    m = re.fullmatch(_YEAR, _core(text))
-    if m:
+def _year(text: str, _ref: date | None) -> DateValue | None:
+    if m := re.fullmatch(_YEAR_RE, _core(text)):
         return DateValue(m.group("year"), "year", False)
     return None
 
 
-# -- relative to the publication date ----------------------------------------------
-
-def _relative_words(text, ref):
+def _decade_or_century(text: str, _ref: date | None) -> DateValue | None:
     core = _core(text)
-    words = {
-        "today": 0, "yesterday": -1, "tomorrow": 1, "the day before yesterday": -2, "the day after tomorrow": 2,
-    }
-    if core in words:
-        return _resolved(lambda r: DateValue((r + timedelta(days=words[core])).isoformat(), "day", True), ref)
-    m = re.fullmatch(r"(this|last|next|past|previous|coming|same) (week|month|year)", core)
-    if m:
-        which, unit = m.group(1), m.group(2)
-        shift = {"this": 0, "same": 0, "last": -1, "past": -1, "previous": -1, "next": 1, "coming": 1}[which]
-        return _resolved(lambda r: _period(r, unit, shift), ref)
-    if re.fullmatch(r"(this|last|next) (spring|summer|autumn|fall|winter)", core):
-        return UNRESOLVED if ref is None else None
-    if core in ("weekend", "this weekend", "last weekend", "past weekend"):
-        def weekend(r: date) -> DateValue:
-            saturday = r - timedelta(days=(r.weekday() - 5) % 7)
-            return DateValue(f"{saturday.isoformat()}/{(saturday + timedelta(days=1)).isoformat()}", "range", True)
-        return _resolved(weekend, ref)
-    if core in ("tonight", "this morning", "this afternoon", "this evening", "overnight"):
-        return _resolved(lambda r: DateValue(r.isoformat(), "day", True), ref)
-    if core in ("recently", "now", "currently", "midweek", "past", "future", "coming days", "coming weeks"):
+    if m := re.fullmatch(r"(?P<d>1\d{2}0|20\d0)'?s", core):
+        start = int(m.group("d"))
+        return DateValue(f"{start}/{start + 9}", "range", False)
+    if m := re.fullmatch(r"'?(?P<d>[3-9]0|00|10)'?s", core):
+        # Two-digit decades: the '30s-'90s are last century's, the '00s and '10s this one's.
+        # ("the '20s" could be either century: left to the fallback, which gives it no value.)
+        start = (1900 if int(m.group("d")) >= 30 else 2000) + int(m.group("d"))
+        return DateValue(f"{start}/{start + 9}", "range", False)
+    if m := re.fullmatch(r"(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<word>" + "|".join(_CENTURY_WORDS) + r"))[ -]century", core):
+        n = int(m.group("n")) if m.group("n") else _CENTURY_WORDS[m.group("word")]
+        # Popular usage: the 20th century is the 1900s, not 1901-2000.
+        return DateValue(f"{(n - 1) * 100}/{(n - 1) * 100 + 99}", "range", False) if 1 <= n <= 21 else None
+    return None
+
+
+def _part_of_year(text: str, _ref: date | None) -> DateValue | None:
+    """Seasons, quarters and halves of a named year."""
+    core = _core(text)
+    if m := re.fullmatch(r"(?P<season>spring|summer|autumn|fall|winter)(?: of)?,?\s+" + _YEAR_RE, core):
+        return _season(int(m.group("year")), _SEASON_START[m.group("season")])
+    quarter = re.fullmatch(r"(?:(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th) quarter|q(?P<q>[1-4]))(?: of)?,?\s+" + _YEAR_RE, core)
+    if quarter:
+        q = int(quarter.group("q")) if quarter.group("q") else _ORDINAL[quarter.group("ord")]
+        year = quarter.group("year")
+        return DateValue(f"{year}-{3 * q - 2:02d}/{year}-{3 * q:02d}", "range", False)
+    if m := re.fullmatch(r"(?P<ord>first|second|1st|2nd) half(?: of)?,?\s+" + _YEAR_RE, core):
+        first = _ORDINAL[m.group("ord")] == 1
+        year = m.group("year")
+        return DateValue(f"{year}-01/{year}-06" if first else f"{year}-07/{year}-12", "range", False)
+    return None
+
+
+def _season(year: int, start_month: int) -> DateValue:
+    start = year * 12 + start_month - 1
+    end = start + 2
+    return DateValue(f"{start // 12}-{start % 12 + 1:02d}/{end // 12}-{end % 12 + 1:02d}", "range", False)
+
+
+# -- spans --------------------------------------------------------------------------
+
+def _range(text: str, ref: date | None) -> DateValue | None:
+    """Two dates joined by "and", "to", "-", "until"...: the interval from the first to the second.
+
+    Each side is normalised on its own, after borrowing what it leaves out from the other side
+    ("5-7 November 2016", "November 5-7, 2016", "March to May 2016")."""
+    body = re.sub(r"^(?:between|from)\s+", "", text)
+    for connector in _CONNECTOR.finditer(body):
+        left, right = body[:connector.start()], body[connector.end():]
+        if not left or not right:
+            continue
+        left, right = _complete(left, right)
+        a, b = _normalise(left, ref), _normalise(right, ref)
+        if not (_is_date(a) and _is_date(b)):
+            continue
+        if a.value is None or b.value is None:
+            return UNRESOLVED
+        start, end = a.value.split("/")[0], b.value.split("/")[-1]
+        if start[:len(end)] > end[:len(start)]:
+            continue  # not in order: not a span ("Monday and Tuesday" read the wrong way round)
+        return DateValue(f"{start}/{end}", "range", a.relative or b.relative)
+    return None
+
+
+def _is_date(found: DateValue) -> bool:
+    """A point in time, known or relative; not a duration or noise."""
+    return found.value is not None or found.relative
+
+
+def _complete(left: str, right: str) -> tuple[str, str]:
+    """Fill in the month and year one side of a span leaves to the other."""
+    if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", left) and (m := re.match(r"\d{1,2}(?:st|nd|rd|th)?(?: of)?\s+(.*)", right)):
+        left = f"{left} {m.group(1)}"                       # 5-7 november 2016
+    if (m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?(,?\s+\d{4})", right)) and (month := re.fullmatch(_MONTH_RE + r"\s+\d{1,2}(?:st|nd|rd|th)?", left)):
+        right = f"{month.group('month')} {m.group(1)}{m.group(2)}"   # november 5-7, 2016
+    if not re.search(r"\b" + _YEAR_RE + r"\b", left) and (year := re.search(_YEAR_RE + r"$", right)):
+        if re.search(r"\b" + _MONTH_RE + r"\b|\b(?:spring|summer|autumn|fall|winter)\b", left):
+            left = f"{left} {year.group('year')}"           # march to may 2016
+    return left, right
+
+
+# -- relative to the publication date --------------------------------------------------
+
+def _anaphoric(text: str, _ref: date | None) -> DateValue | None:
+    """Dates that count from another event of the story, not from the publication: unknowable here."""
+    # "next week" counts from the publication; "the next week" from the story.
+    if re.fullmatch(r"(?:(?:on|by|in|of|at|during|over|within) )?(?:(?:the )?(?:same|following|previous|preceding|prior)|the next) "
+                    r"(?:day|night|morning|evening|week|weekend|month|year|decade|season)|that (?:day|night|week|month|year|time)"
+                    r"|the day (?:before|after)|the (?:week|month|year) (?:before|after)", text):
+        return UNRESOLVED
+    if re.fullmatch(r"(?:(?:just|only|some|about|nearly|almost|more than|less than) )?(?:" + _NUMBER_RE + r" )?" + _UNIT_RE
+                    + r" (?:later|earlier|before|after|afterwards|beforehand|on)", text):
         return UNRESOLVED
     return None
 
 
-def _period(ref: date, unit: str, shift: int) -> DateValue:
+def _deictic_day(text: str, ref: date | None) -> DateValue | None:
+    core = _core(text)
+    m = re.fullmatch(r"(?P<word>today|tonight|yesterday|tomorrow|the day before yesterday|the day after tomorrow|"
+                     r"last night|this (?:morning|afternoon|evening)|overnight)(?: (?:morning|afternoon|evening|night))?", core)
+    if not m:
+        return None
+    shift = {"yesterday": -1, "tomorrow": 1, "the day before yesterday": -2, "the day after tomorrow": 2,
+             "last night": -1}.get(m.group("word"), 0)
+    return _resolved(lambda r: DateValue((r + timedelta(days=shift)).isoformat(), "day", True), ref)
+
+
+def _period(text: str, ref: date | None) -> DateValue | None:
+    """This/last/next week, month, year or decade, and the end or start of this one."""
+    core = _core(text)
+    # _core would leave a bare "year" of "the end of the year": these are looked at whole.
+    if m := re.fullmatch(r"(?:(?:by|at|until|till|before|in|around|towards?|from) )?(?:the )?(?:(?:end|start|beginning|middle|"
+                         r"rest|remainder|close) of (?:the|this) (?P<a>week|month|year)|(?P<b>year|month|week)[- ]end|end[- ]of[- ]"
+                         r"(?:the[- ])?(?P<c>year|month|week))", text):
+        core = "this " + (m.group("a") or m.group("b") or m.group("c"))
+    m = re.fullmatch(r"(?P<which>this|last|next|past|coming|current) (?P<unit>week|month|year|decade)", core)
+    if not m:
+        return None
+    shift = {"this": 0, "current": 0, "last": -1, "past": -1, "next": 1, "coming": 1}[m.group("which")]
+    return _resolved(lambda r: _calendar_period(r, m.group("unit"), shift), ref)
+
+
+def _calendar_period(ref: date, unit: str, shift: int) -> DateValue:
     if unit == "year":
         return DateValue(str(ref.year + shift), "year", True)
+    if unit == "decade":
+        start = ref.year // 10 * 10 + 10 * shift
+        return DateValue(f"{start}/{start + 9}", "range", True)
     if unit == "month":
-        index = ref.year * 12 + ref.month - 1 + shift
-        return DateValue(f"{index // 12}-{index % 12 + 1:02d}", "month", True)
+        return DateValue(_month_index(ref.year * 12 + ref.month - 1 + shift), "month", True)
     monday = ref - timedelta(days=ref.weekday()) + timedelta(weeks=shift)
     return DateValue(f"{monday.isoformat()}/{(monday + timedelta(days=6)).isoformat()}", "range", True)
 
 
-def _weekday(text, ref):
-    m = re.fullmatch(r"((?P<which>last|this|next|this past|this coming|past)\s+)?(?P<day>" + "|".join(_WEEKDAYS) + r")"
-                     r"(\s+(morning|afternoon|evening|night))?(\s+(?P<when>last week|next week))?", _core(text))
+def _month_index(index: int) -> str:
+    return f"{index // 12}-{index % 12 + 1:02d}"
+
+
+def _trailing_window(text: str, ref: date | None) -> DateValue | None:
+    """"(over) the past two years": the window that ends at the reference, at the unit's precision."""
+    m = re.fullmatch(r"(?:(?:in|over|during|for|within|throughout|through) )?(?:the |this )?(?:past|last) (?:" + _NUMBER_RE
+                     + r" )?" + _UNIT_RE + r"(?: or so)?", text)
+    if not m or (text.startswith(("last ", "past ")) and not m.group("n")):
+        return None  # "last week" is the calendar week (_period); "the past week" is a window
+    n = _number(m.group("n")) if m.group("n") else 1
+    unit = m.group("unit")
+    if n is None or unit.startswith(("hour", "minute")):
+        return UNRESOLVED
+
+    def window(r: date) -> DateValue:
+        if unit.startswith(("day", "week", "fortnight")):
+            days = n * {"d": 1, "w": 7, "f": 14}[unit[0]]
+            return DateValue(f"{(r - timedelta(days=days)).isoformat()}/{r.isoformat()}", "range", True)
+        months = n * {"m": 1, "y": 12, "d": 120, "c": 1200}[unit[0]]
+        here = r.year * 12 + r.month - 1
+        if unit.startswith(("decade", "centur")):
+            return DateValue(f"{r.year - months // 12}/{r.year}", "range", True)
+        return DateValue(f"{_month_index(here - months)}/{_month_index(here)}", "range", True)
+
+    return _resolved(window, ref)
+
+
+def _weekend(text: str, ref: date | None) -> DateValue | None:
+    m = re.fullmatch(r"(?:(?:over|during|at|on|for) )?(?P<which>the|this|last|this past|past|next|this coming|coming)? ?weekend", text)
     if not m:
         return None
-    target = _WEEKDAYS.index(m.group("day"))
+    ahead = m.group("which") in ("next", "this coming", "coming")
+
+    def resolve(r: date) -> DateValue:
+        if ahead:
+            saturday = r + timedelta(days=((5 - r.weekday()) % 7) or 7)
+        else:  # the latest weekend that has begun by the publication day
+            saturday = r - timedelta(days=(r.weekday() - 5) % 7)
+        return DateValue(f"{saturday.isoformat()}/{(saturday + timedelta(days=1)).isoformat()}", "range", True)
+
+    return _resolved(resolve, ref)
+
+
+def _weekday_with_date(text: str, ref: date | None) -> DateValue | None:
+    """"Monday, November 21": the date decides; the weekday only repeats it."""
+    m = re.fullmatch(r"(?:on )?" + _WEEKDAY_RE + r",?\s+(?:the\s+)?(?P<rest>.*\d.*)", text)
+    if not m:
+        return None
+    found = _normalise(m.group("rest"), ref)
+    return found if _is_date(found) else None
+
+
+def _weekday(text: str, ref: date | None) -> DateValue | None:
+    m = re.fullmatch(r"(?:(?P<which>last|this|next|this past|this coming|past|coming) )?" + _WEEKDAY_RE
+                     + r"(?: (?:morning|afternoon|evening|night))?(?: (?P<week>last week|next week))?", _core(text))
+    if not m:
+        return None
+    target, which, week = _WEEKDAY[m.group("weekday")], m.group("which") or "", m.group("week")
 
     def resolve(r: date) -> DateValue:
         back = (r.weekday() - target) % 7
-        which = m.group("which") or ""
-        if m.group("when") == "last week":
-            day = r - timedelta(days=r.weekday()) - timedelta(weeks=1) + timedelta(days=target)
-        elif m.group("when") == "next week" or which in ("next", "this coming"):
-            day = r + timedelta(days=((target - r.weekday()) % 7) or 7) + (timedelta(weeks=1) if m.group("when") else timedelta())
+        if week:  # "Monday last week": that weekday of the previous (or next) Monday-to-Sunday week
+            monday = r - timedelta(days=r.weekday()) + timedelta(weeks=-1 if week == "last week" else 1)
+            day = monday + timedelta(days=target)
+        elif which in ("next", "this coming", "coming"):
+            day = r + timedelta(days=((target - r.weekday()) % 7) or 7)
         elif which in ("last", "this past", "past"):
             day = r - timedelta(days=back or 7)
-        else:
+        else:  # bare, "on" or "this": the latest such day on or before publication
             day = r - timedelta(days=back)
         return DateValue(day.isoformat(), "day", True)
 
     return _resolved(resolve, ref)
 
 
-def _ago(text, ref):
-    m = re.fullmatch(r"(?P<n>" + _NUMBER_WORDS + r") (?P<unit>" + _UNITS + r") ago", _core(text))
+def _ago(text: str, ref: date | None) -> DateValue | None:
+    m = re.fullmatch(r"(?:(?:just|only|some|about|nearly|almost|more than|less than|over|around) )?(?:" + _NUMBER_RE + r" )?"
+                     + _UNIT_RE + r" ago", _core(text))
     if not m:
         return None
-    n = _number(m.group("n"))
-    unit = m.group("unit").rstrip("s")
-    if n is None:
-        return UNRESOLVED
+    n = _number(m.group("n")) if m.group("n") else None
+    unit = m.group("unit")
+    if n is None or unit.startswith(("hour", "minute")):
+        return UNRESOLVED  # "years ago", "a few weeks ago"; hours ago is still "today" at best
 
     def resolve(r: date) -> DateValue:
-        if unit == "year":
+        if unit.startswith("year"):
             return DateValue(str(r.year - n), "year", True)
-        if unit == "decade":
+        if unit.startswith("decade"):
             return DateValue(str(r.year - 10 * n), "year", True)
-        if unit == "month":
-            return _period(r, "month", -n)
-        if unit == "week":
-            return _period(r, "week", -n)
+        if unit.startswith("centur"):
+            return DateValue(str(r.year - 100 * n), "year", True)
+        if unit.startswith("month"):
+            return _calendar_period(r, "month", -n)
+        if unit.startswith(("week", "fortnight")):
+            return _calendar_period(r, "week", -n * (2 if unit.startswith("fortnight") else 1))
         return DateValue((r - timedelta(days=n)).isoformat(), "day", True)
 
     return _resolved(resolve, ref)
 
 
-def _day_month(text, ref):
-    m = re.fullmatch(r"(?P<day>\d{1,2})(st|nd|rd|th)?( of)? " + _MONTH_RE, _core(text)) or \
-        re.fullmatch(_MONTH_RE + r" (?P<day>\d{1,2})(st|nd|rd|th)?", _core(text))
+def _day_month(text: str, ref: date | None) -> DateValue | None:
+    """"November 2", "the 2nd of November": the latest such day at most a week after publication."""
+    core = _core(text)
+    m = (re.fullmatch(_DAY_RE + r"(?: of)? " + _MONTH_RE, core)
+         or re.fullmatch(_MONTH_RE + r" (?:the )?" + _DAY_RE, core))
     if not m:
-        m = re.fullmatch(_MONTH_RE, _core(text))
-        if m:  # a month without a year: the occurrence nearest the reference ("in August", "by the end of March")
-            month = _MONTH[m.group("month")]
-
-            def nearest(r: date) -> DateValue:
-                year = min((r.year - 1, r.year, r.year + 1), key=lambda y: abs((y * 12 + month) - (r.year * 12 + r.month)))
-                return DateValue(f"{year}-{month:02d}", "month", True)
-
-            return _resolved(nearest, ref)
         return None
     month, day = _MONTH[m.group("month")], int(m.group("day"))
+    if day > 31:
+        return None
 
     def resolve(r: date) -> DateValue | None:
-        # News dates without a year are recent: this year's, unless that is more than a week ahead.
-        for year in (r.year, r.year - 1):
+        for year in (r.year + 1, r.year, r.year - 1):
             try:
-                day_ = date(year, month, day)
+                candidate = date(year, month, day)
             except ValueError:
-                return None
-            if day_ <= r + timedelta(days=7):
-                return DateValue(day_.isoformat(), "day", True)
+                continue  # 29 February of a common year
+            if candidate <= r + timedelta(days=7):
+                return DateValue(candidate.isoformat(), "day", True)
         return None
 
     return _resolved(resolve, ref)
 
 
-def _duration(text, _ref):
-    core = _core(text)
-    if re.fullmatch(r"((more|less|fewer) than|over|nearly|almost|about|some|up to|at least|the (past|last|next|previous|first|coming))?\s*"
-                    + _NUMBER_WORDS + r"?\s*(more |consecutive |straight )?" + _UNITS
-                    + r"( and a half)?( (earlier|later|before|after|long|old))?", core):
-        return NONE
-    if re.fullmatch(r"(recent|past|coming|previous|several|many|the) ?" + _UNITS, core) or core in ("decades", "years", "months", "weeks", "days"):
-        return NONE
+def _month(text: str, ref: date | None) -> DateValue | None:
+    """"in August", "early November": the latest such month at most one month after publication."""
+    m = re.fullmatch(_MONTH_RE, _core(text))
+    if not m:
+        return None
+    month = _MONTH[m.group("month")]
+
+    def resolve(r: date) -> DateValue:
+        limit = r.year * 12 + r.month  # the month after publication, as a 0-based index
+        year = next(y for y in (r.year + 1, r.year, r.year - 1) if y * 12 + month - 1 <= limit)
+        return DateValue(f"{year}-{month:02d}", "month", True)
+
+    return _resolved(resolve, ref)
+
+
+def _relative_season(text: str, ref: date | None) -> DateValue | None:
+    m = re.fullmatch(r"(?P<which>this|last|next|this past|past|this coming|coming) (?P<season>spring|summer|autumn|fall|winter)", _core(text))
+    if not m:
+        return None
+    start_month, which = _SEASON_START[m.group("season")], m.group("which")
+
+    def resolve(r: date) -> DateValue:
+        here = r.year * 12 + r.month - 1
+        starts = [y * 12 + start_month - 1 for y in (r.year - 2, r.year - 1, r.year, r.year + 1)]
+        if which in ("last", "this past", "past"):      # the latest one over before publication
+            start = max(s for s in starts if s + 2 < here)
+        elif which in ("next", "this coming", "coming"):  # the first one not begun by publication
+            start = min(s for s in starts if s > here)
+        else:                                            # the one under way, else this year's
+            current = [s for s in starts if s <= here <= s + 2]
+            start = current[0] if current else r.year * 12 + start_month - 1
+        found = _season(start // 12, start_month)
+        return DateValue(found.value, "range", True)
+
+    return _resolved(resolve, ref)
+
+
+def _vague(text: str, _ref: date | None) -> DateValue | None:
+    """Spans without edges that hang on the publication date ("recent months", "the coming weeks")."""
+    if re.fullmatch(r"(?:(?:in|over|during|for|within) )?(?:the )?(?:recent|coming|past|last|next|upcoming) (?:few |several |many )?"
+                    r"(?:days|weeks|months|years|decades)|the past|the future|recently|lately|now|currently|nowadays|these days"
+                    r"|soon|midweek|this time|the moment|at the moment", text):
+        return UNRESOLVED
+    # A season, quarter or half without its year: which one depends on the publication, but not knowably.
+    if re.fullmatch(r"(?:(?:in|during|over|by|through|throughout) )?(?:the )?(?:early |late |mid-?)?(?:spring|summer|autumn|fall|winter)"
+                    r"|(?:(?:in|during|by) )?the (?:first|second|third|fourth|final|last) (?:quarter|half)(?: of the year)?", text):
+        return UNRESOLVED
     return None
 
 
-def _fallback(text, ref):
-    """What the rules do not know, dateparser may; its answer counts only when the text names a year."""
-    if not re.search(r"\b(1[6-9]\d\d|20\d\d)\b", text):
-        return UNRESOLVED if re.search(r"\b(ago|last|next|this|earlier|later|yesterday|tomorrow)\b", text) and ref is None else NONE
-    found = dateparser.parse(text, languages=["en"], settings={"REQUIRE_PARTS": ["year"], "PREFER_DAY_OF_MONTH": "first",
-                                                               "RETURN_AS_TIMEZONE_AWARE": False})
-    if found is None:
-        m = re.search(_YEAR, text)
-        return DateValue(m.group("year"), "year", False) if m else NONE
-    has_month = re.search(r"\b" + _MONTH_RE + r"\b", text)
-    has_day = has_month and re.search(r"\b\d{1,2}(st|nd|rd|th)?\b", text.replace(str(found.year), ""))
-    if has_day:
-        return DateValue(found.date().isoformat(), "day", False)
-    if has_month:
-        return DateValue(f"{found.year}-{found.month:02d}", "month", False)
-    return DateValue(str(found.year), "year", False)
-
-
-def _resolved(resolve, ref: date | None) -> DateValue:
-    if ref is None:
-        return UNRESOLVED
-    if isinstance(ref, datetime):
-        ref = ref.date()
-    return resolve(ref) or UNRESOLVED
-
-
 def _number(word: str) -> int | None:
-    names = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-    return int(word) if word.isdigit() else names.get(word)
+    if word.isdigit():
+        return int(word)
+    return _NUMBERS.get(word)
+
+
+# -- what the rules do not know ---------------------------------------------------------
+
+_DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
+# dateparser fills the parts a text leaves out from RELATIVE_BASE, or from the clock when it is not
+# set. It is always set: to the reference, or to this fixed day, whose parts are never used.
+_NO_REFERENCE = datetime(2000, 1, 1)
+
+
+def _fallback(text: str, ref: date | None) -> DateValue:
+    has_year = re.search(r"\b" + _YEAR_RE + r"\b", text)
+    has_month = re.search(r"\b" + _MONTH_RE + r"(?:\b|$)", text)
+    if has_year or (has_month and ref is not None):
+        found = _ask_dateparser(text, ref, bool(has_year), bool(has_month))
+        if found is not None:
+            return found
+    if has_year and len(re.findall(r"\b" + _YEAR_RE + r"\b", text)) == 1:
+        return DateValue(has_year.group("year"), "year", False)  # "the 2016 campaign"
+    if has_month and not has_year:
+        return UNRESOLVED
+    words = set(re.findall(r"[a-z]+", text))
+    return UNRESOLVED if words & _DEICTIC or words & set(_WEEKDAY) else NONE
+
+
+def _ask_dateparser(text: str, ref: date | None, has_year: bool, has_month: bool) -> DateValue | None:
+    """dateparser, only for the parts the text itself names (the granularity comes from the text)."""
+    has_day = has_month and re.search(r"(?<![\d'])\b\d{1,2}(?:st|nd|rd|th)?\b(?!\d)", re.sub(_YEAR_RE, "", text))
+    parts = ["year"] * has_year + ["month"] * has_month + ["day"] * bool(has_day)
+    if "month" not in parts:
+        return None  # a year alone is the rules' business; dateparser would add a month from its base
+    base = datetime.combine(ref, datetime.min.time()) if ref is not None else _NO_REFERENCE
+    try:
+        found = dateparser.parse(text, languages=["en"],
+                                 settings={**_DATEPARSER_SETTINGS, "RELATIVE_BASE": base, "REQUIRE_PARTS": parts})
+    except Exception:  # noqa: BLE001 - a parser bug must cost one date value, not the article
+        return None
+    if found is None:
+        return None
+    relative = not has_year
+    if has_day:
+        return DateValue(found.date().isoformat(), "day", relative)
+    return DateValue(f"{found.year}-{found.month:02d}", "month", relative)
+
+
+# Order matters: all-digit forms before spans (so "2016-11-20" is no span), spans before single
+# dates (so "between 5 November 2015 and 7 March 2016" is not its first day), anaphora first of all.
+_RULES: tuple[Rule, ...] = (
+    _anaphoric, _numeric, _range, _absolute_day, _decade_or_century, _part_of_year, _month_year, _year,
+    _deictic_day, _trailing_window, _period, _weekend, _weekday_with_date, _weekday, _ago, _day_month, _month,
+    _relative_season, _vague,
+)
