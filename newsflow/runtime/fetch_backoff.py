@@ -24,7 +24,12 @@ def install(backoff_ms: int) -> None:
     async def fetch_then_pause_if_empty(self, assignment, node_id, request):
         got_records = await original(self, assignment, node_id, request)
         if not got_records:
-            await asyncio.sleep(backoff_ms / 1000)
+            try:
+                await asyncio.sleep(backoff_ms / 1000)
+            except asyncio.CancelledError:
+                # As the original does: the fetcher cancels and awaits its fetch tasks when it closes,
+                # and a cancellation escaping here would crash the consumer's thread instead of stopping it.
+                return got_records
         return got_records
 
     fetch_then_pause_if_empty._newsflow_backoff = True
