@@ -1,15 +1,18 @@
 """enrich: a faust-streaming app. Raw articles in, enriched articles (or dead letters) out.
 
-    take a batch of raw events → decode → enrich in worker processes (pure) → produce → ack
+    take a batch of raw events → decode → enrich in worker processes (pure) → produce → mark finished → commit
 
-Events are acknowledged (and so their offsets committed) only after every
-message produced from them was acknowledged by the broker.
+One reader takes batches in partition order and hands each to a task of its own, so several batches
+are in flight while the spaCy processes work. A batch counts as finished only once the broker has
+acknowledged everything produced from it; offsets are committed up to the first unfinished message
+of each partition (services/enrich/offsets.py), never by faust's own acks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 import time
 from datetime import datetime, timezone
 
@@ -17,7 +20,9 @@ import faust
 from prometheus_client import Counter, Gauge, Histogram
 
 from newsflow.runtime import fetch_backoff
+from newsflow.runtime.metrics import CONSUMER_LAG
 from schemas import DecodeError, RawArticle, Topics, dead_letter, decode, encode
+from services.enrich.offsets import OffsetTracker
 from services.enrich.pool import EnrichPool
 from services.enrich.settings import EnrichSettings
 from services.enrich.transform import Failure
@@ -27,10 +32,12 @@ log = logging.getLogger("newsflow.enrich")
 CONSUMED = Counter("newsflow_enrich_consumed_total", "Raw messages consumed")
 PRODUCED = Counter("newsflow_enrich_produced_total", "Enriched articles produced")
 DEADLETTERED = Counter("newsflow_enrich_deadlettered_total", "Messages sent to the dead-letter topic", ["reason"])
-RETRIED = Counter("newsflow_enrich_retries_total", "Batches retried after a worker failure")
+RETRIED = Counter("newsflow_enrich_retries_total", "Retries: batches re-run article by article, publishes resent",
+                  ["what"])
 BATCH = Histogram("newsflow_enrich_batch_size", "Articles per batch", buckets=(1, 4, 8, 16, 32, 64, 128, 256))
 SECONDS = Histogram("newsflow_enrich_batch_seconds", "Time to enrich and publish one batch",
                     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
+IN_FLIGHT = Gauge("newsflow_enrich_in_flight", "Raw messages taken and not yet finished")
 LAST_BATCH = Gauge("newsflow_enrich_last_batch_timestamp_seconds", "When the last batch was published")
 
 settings = EnrichSettings()
@@ -47,7 +54,6 @@ app = faust.App(
     topic_disable_leader=True,
     consumer_auto_offset_reset="earliest",
     stream_buffer_maxsize=settings.enrich_batch * 4,
-    broker_commit_interval=1.0,
     # A killed worker's partitions move to the survivors after this, not after faust's default minute.
     broker_session_timeout=settings.enrich_session_timeout_s,
     broker_heartbeat_interval=min(3.0, settings.enrich_session_timeout_s / 3),
@@ -55,27 +61,34 @@ app = faust.App(
 )
 
 # Raw bytes both ways: decoding is ours, so a message that is not JSON is a dead letter, not a crash.
-raw_topic = app.topic(Topics.RAW, key_serializer="raw", value_serializer="raw", acks=True)
+# acks=False: faust does not commit this topic; commit_finished() does (see offsets.py for why).
+raw_topic = app.topic(Topics.RAW, key_serializer="raw", value_serializer="raw", acks=False)
 enriched_topic = app.topic(Topics.ENRICHED, key_serializer="raw", value_serializer="raw")
 deadletter_topic = app.topic(Topics.DEADLETTER, key_serializer="raw", value_serializer="raw")
 
 pool: EnrichPool | None = None
+tracker = OffsetTracker()
+batches: set[asyncio.Task] = set()
+state = {"joined": False, "draining": False, "publishing_ok": True}
 # Set once the group has given this worker its partitions (possibly none): ready to make progress.
 assigned: set = set()
-membership = {"joined": False}
 
 
 @app.on_partitions_assigned.connect
 async def _assigned(sender, assigned_tps, **kwargs) -> None:
     assigned.clear()
     assigned.update(assigned_tps)
-    membership["joined"] = True
+    state["joined"] = True
     log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned_tps)})
 
 
 @app.on_partitions_revoked.connect
 async def _revoked(sender, revoked, **kwargs) -> None:
-    membership["joined"] = False
+    state["joined"] = False
+    await commit_finished()
+    # Their unfinished messages go to the partitions' next owner; what our tasks still produce for
+    # them is a duplicate, which the index stage writes once.
+    tracker.forget(revoked)
 
 
 def headers_of(event) -> list[tuple[str, bytes]]:
@@ -83,7 +96,7 @@ def headers_of(event) -> list[tuple[str, bytes]]:
     return list(headers.items()) if isinstance(headers, dict) else list(headers)
 
 
-async def send_dead_letter(event, reason: str, message: str):
+def letter_for(event, reason: str, message: str) -> tuple[bytes | None, bytes, list]:
     DEADLETTERED.labels(reason).inc()
     msg = event.message
     log.warning("dead-lettered", extra={"reason": reason, "error": message, "topic": msg.topic,
@@ -91,7 +104,7 @@ async def send_dead_letter(event, reason: str, message: str):
     letter = dead_letter("enrich", reason, message, topic=msg.topic, partition=msg.partition, offset=msg.offset,
                          key=msg.key, headers=headers_of(event), value=msg.value, failed_at=datetime.now(timezone.utc))
     value, headers = encode(letter)
-    return await deadletter_topic.send(key=msg.key, value=value, headers=headers)
+    return msg.key, value, headers
 
 
 async def enrich_isolating(raws: list[RawArticle], now: datetime) -> list:
@@ -99,47 +112,128 @@ async def enrich_isolating(raws: list[RawArticle], now: datetime) -> list:
     try:
         return await pool.enrich(raws, now)
     except Exception as exc:  # noqa: BLE001
-        RETRIED.inc()
+        RETRIED.labels("batch-split").inc()
         log.error("batch failed in a worker; retrying article by article", extra={"error": repr(exc)})
-    results = []
-    for raw in raws:
-        try:
-            results.extend(await pool.enrich([raw], now))
-        except Exception as exc:  # noqa: BLE001
-            results.append(Failure(raw.id, "enrich-crashed", f"the enrich worker failed on it: {type(exc).__name__}: {exc}"))
-    return results
+    return await pool.enrich_isolated(raws, now)
 
 
-async def process(events) -> None:
-    started = time.perf_counter()
-    CONSUMED.inc(len(events))
-    BATCH.observe(len(events))
-    deliveries, accepted, raws = [], [], []
+async def transform(events) -> list[tuple[object, bytes | None, bytes, list]]:
+    """Events → the messages to publish for them: (topic, key, value, headers)."""
+    out, accepted, raws = [], [], []
     for event in events:
         try:
             raws.append(decode(event.message.value, headers_of(event), RawArticle))
             accepted.append(event)
         except DecodeError as exc:
-            deliveries.append(await send_dead_letter(event, exc.reason, exc.detail))
+            out.append((deadletter_topic, *letter_for(event, exc.reason, exc.detail)))
     if raws:
         results = await enrich_isolating(raws, datetime.now(timezone.utc))
         for event, result in zip(accepted, results):
             if isinstance(result, Failure):
-                deliveries.append(await send_dead_letter(event, result.reason, result.message))
-                continue
-            value, headers = encode(result)
-            deliveries.append(await enriched_topic.send(key=result.id.encode(), value=value, headers=headers))
-            PRODUCED.inc()
-    # Wait for the broker's acks before these events are acked (and their offsets committed).
-    await asyncio.gather(*deliveries)
-    SECONDS.observe(time.perf_counter() - started)
-    LAST_BATCH.set_to_current_time()
+                out.append((deadletter_topic, *letter_for(event, result.reason, result.message)))
+            else:
+                value, headers = encode(result)
+                out.append((enriched_topic, result.id.encode(), value, headers))
+    return out
 
 
-# Several batches in flight: while one batch's slowest article (or its produce round-trip) is pending,
-# the other spaCy processes work on the next batch. Faust commits only up to the lowest offset not yet
-# acknowledged, so out-of-order completion never commits past unfinished work.
-@app.agent(raw_topic, concurrency=settings.enrich_concurrency or settings.enrich_processes)
+async def publish(messages) -> None:
+    """Produce every message and wait for the broker's acks; resend all of them while it cannot take them
+    (a broker restarting, a leader moving). Duplicates are harmless downstream; a loss is not."""
+    attempt = 0
+    while True:
+        try:
+            deliveries = [await topic.send(key=key, value=value, headers=headers) for topic, key, value, headers in messages]
+            await asyncio.gather(*deliveries)
+            if not state["publishing_ok"]:
+                log.info("publishing again")
+            state["publishing_ok"] = True
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any producer failure: the broker has not got them
+            attempt += 1
+            RETRIED.labels("publish").inc()
+            if state["publishing_ok"]:
+                log.warning("cannot publish; retrying", extra={"error": repr(exc), "messages": len(messages)})
+            state["publishing_ok"] = False
+            await asyncio.sleep(random.uniform(0, min(settings.retry_max_backoff_s, 0.2 * 2**attempt)))
+
+
+async def run_batch(events, slots: asyncio.Semaphore) -> None:
+    started = time.perf_counter()
+    try:
+        try:
+            messages = await transform(events)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must cost these articles, not block their partitions
+            log.exception("enriching a batch failed; dead-lettering its messages")
+            messages = [(deadletter_topic, *letter_for(e, "enrich-crashed", f"{type(exc).__name__}: {exc}")) for e in events]
+        await publish(messages)
+        PRODUCED.inc(sum(1 for m in messages if m[0] is enriched_topic))
+        tracker.finished((e.message.tp, e.message.offset) for e in events)
+        IN_FLIGHT.set(tracker.in_flight())
+        SECONDS.observe(time.perf_counter() - started)
+        LAST_BATCH.set_to_current_time()
+    finally:
+        slots.release()
+
+
+@app.agent(raw_topic)
 async def enrich(stream):
+    # One reader, so batches are registered in the order their partitions gave them; the work runs in
+    # tasks, at most `concurrency` batches at once, so no spaCy process waits on another's batch.
+    slots = asyncio.Semaphore(settings.enrich_concurrency or settings.enrich_processes)
     async for events in stream.take_events(settings.enrich_batch, within=settings.enrich_batch_wait_s):
-        await process(events)
+        if state["draining"]:
+            continue  # shutting down: left uncommitted, re-delivered to whoever runs next
+        CONSUMED.inc(len(events))
+        BATCH.observe(len(events))
+        for event in events:
+            tracker.taken(event.message.tp, event.message.offset)
+        IN_FLIGHT.set(tracker.in_flight())
+        await slots.acquire()
+        task = asyncio.create_task(run_batch(events, slots))
+        batches.add(task)
+        task.add_done_callback(batches.discard)
+
+
+async def commit_finished() -> None:
+    offsets = tracker.to_commit()
+    if offsets:
+        try:
+            if await app.consumer._commit_offsets(offsets):  # faust's commit path: filters revoked partitions
+                tracker.committed(offsets)
+        except Exception as exc:  # noqa: BLE001 - the next round commits the same points, or further
+            log.warning("commit failed; retrying", extra={"error": repr(exc)})
+    report_lag()
+
+
+def report_lag() -> None:
+    consumer = app.consumer
+    for tp in consumer.assignment():
+        end = consumer.highwater(tp)
+        done = consumer._committed_offset.get(tp)
+        if end is not None and done is not None:
+            CONSUMER_LAG.labels(settings.enrich_group, tp.topic, str(tp.partition)).set(max(0, end - done))
+
+
+@app.timer(interval=settings.enrich_commit_interval_s)
+async def _commit_timer() -> None:
+    await commit_finished()
+
+
+@app.on_before_shutdown.connect
+async def _drain(sender, **kwargs) -> None:
+    """SIGTERM: take nothing new, give the batches in flight a bounded time, commit what finished."""
+    state["draining"] = True
+    pending = set(batches)
+    if pending:
+        log.info("finishing batches in flight", extra={"batches": len(pending), "grace_s": settings.enrich_shutdown_grace_s})
+        done, unfinished = await asyncio.wait(pending, timeout=settings.enrich_shutdown_grace_s)
+        for task in unfinished:
+            task.cancel()
+        if unfinished:
+            log.warning("abandoned batches in flight; they will be re-delivered", extra={"batches": len(unfinished)})
+    await commit_finished()

@@ -14,11 +14,12 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from schemas import RawArticle
 from services.enrich.nlp import load
-from services.enrich.transform import enrich_batch
+from services.enrich.transform import Failure, enrich_batch
 
 log = logging.getLogger(__name__)
 
@@ -26,16 +27,20 @@ log = logging.getLogger(__name__)
 _state: dict = {}
 
 
-def _init(model: str, components: str, reload_every: int) -> None:
+def _init(model: str, components: str, reload_every: int, crash_marker: str = "") -> None:
     nlp, info = load(model, components)
-    _state.update(model=model, components=components, reload_every=reload_every, nlp=nlp, info=info, done=0)
+    _state.update(model=model, components=components, reload_every=reload_every, nlp=nlp, info=info, done=0,
+                  crash_marker=crash_marker)
 
 
 def _work(raws: list[RawArticle], now: datetime):
+    marker = _state["crash_marker"]
+    if marker and any(marker in raw.content for raw in raws):
+        os._exit(70)  # fault injection (NEWSFLOW_ENRICH_CRASH_MARKER): die as a native crash would, mid-batch
     results = enrich_batch(raws, _state["nlp"], _state["info"], now)
     _state["done"] += len(raws)
     if _state["done"] >= _state["reload_every"]:
-        _init(_state["model"], _state["components"], _state["reload_every"])
+        _init(_state["model"], _state["components"], _state["reload_every"], _state["crash_marker"])
     return results
 
 
@@ -55,11 +60,50 @@ def split(raws: list[RawArticle], parts: int) -> list[list[int]]:
     return [sorted(g) for g in groups if g]
 
 
+class SharedExclusive:
+    """Batches share the pool; isolating a crashing batch takes it alone (asyncio, one event loop)."""
+
+    def __init__(self) -> None:
+        self._cond = asyncio.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0  # exclusive requests queued: new shared users wait behind them
+
+    @asynccontextmanager
+    async def shared(self):
+        async with self._cond:
+            await self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            async with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @asynccontextmanager
+    async def exclusive(self):
+        async with self._cond:
+            self._waiting += 1
+            try:
+                await self._cond.wait_for(lambda: not self._exclusive and not self._shared)
+            finally:
+                self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            async with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
 class EnrichPool:
-    def __init__(self, model: str, components: str, processes: int, reload_every: int):
-        self.args = (model, components, reload_every)
+    def __init__(self, model: str, components: str, processes: int, reload_every: int, crash_marker: str = ""):
+        self.args = (model, components, reload_every, crash_marker)
         self.processes = processes
         self.executor = self._new_executor()
+        self.gate = SharedExclusive()
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs an event loop and Kafka clients' threads is unsafe.
@@ -78,17 +122,37 @@ class EnrichPool:
         return sorted(p.pid for p in (self.executor._processes or {}).values())
 
     async def enrich(self, raws: list[RawArticle], now: datetime) -> list:
+        """Enrich a batch across the worker processes; raises if a worker dies on it."""
+        async with self.gate.shared():
+            return await self._run(raws, now)
+
+    async def enrich_isolated(self, raws: list[RawArticle], now: datetime) -> list:
+        """Enrich article by article with the pool to ourselves, so a worker that dies can only have died
+        on the article it was given: that one comes back as a Failure, every other one is enriched."""
+        async with self.gate.exclusive():
+            results: list = []
+            for raw in raws:
+                try:
+                    results.extend(await self._run([raw], now))
+                except Exception as exc:  # noqa: BLE001
+                    results.append(Failure(raw.id, "enrich-crashed",
+                                           f"the enrich worker failed on it: {type(exc).__name__}: {exc}"))
+            return results
+
+    async def _run(self, raws: list[RawArticle], now: datetime) -> list:
         loop = asyncio.get_running_loop()
+        executor = self.executor
         groups = split(raws, self.processes)
         try:
             parts = await asyncio.gather(*[
-                loop.run_in_executor(self.executor, _work, [raws[i] for i in g], now) for g in groups
+                loop.run_in_executor(executor, _work, [raws[i] for i in g], now) for g in groups
             ])
         except Exception:
-            # A worker died (killed, out of memory): start a fresh pool so the next attempt can run.
-            if getattr(self.executor, "_broken", False):
+            # A worker died (killed, out of memory, a native crash): start a fresh pool for the next attempt,
+            # once, whichever of the batches that were on it notices first.
+            if executor is self.executor and getattr(executor, "_broken", False):
                 log.error("enrich worker pool broke; starting a new one")
-                self.executor.shutdown(wait=False, cancel_futures=True)
+                executor.shutdown(wait=False, cancel_futures=True)
                 self.executor = self._new_executor()
             raise
         results: list = [None] * len(raws)

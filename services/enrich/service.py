@@ -19,16 +19,19 @@ def main() -> None:
     settings = enrich_app.settings
     configure_logging("enrich", settings.log_level)
     ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
-    pool = EnrichPool(settings.spacy_model, settings.spacy_components, settings.enrich_processes, settings.enrich_reload_every)
+    pool = EnrichPool(settings.spacy_model, settings.spacy_components, settings.enrich_processes, settings.enrich_reload_every,
+                      settings.enrich_crash_marker)
     pids = pool.warm()
     enrich_app.pool = pool
     log.info("spaCy workers ready", extra={"model": settings.spacy_model, "workers": pids})
 
     def ready():
-        joined = enrich_app.membership["joined"]
+        state = enrich_app.state
         pool_ok = not getattr(pool.executor, "_broken", False)
-        return joined and pool_ok, {"service": "enrich", "in_group": joined, "workers_ok": pool_ok,
-                                    "assigned_partitions": len(enrich_app.assigned), "workers": pool.worker_pids()}
+        ok = state["joined"] and pool_ok and state["publishing_ok"]
+        return ok, {"service": "enrich", "in_group": state["joined"], "workers_ok": pool_ok,
+                    "publishing_ok": state["publishing_ok"], "assigned_partitions": len(enrich_app.assigned),
+                    "in_flight": enrich_app.tracker.in_flight(), "workers": pool.worker_pids()}
 
     http = ServiceHTTP(settings.http_host, settings.enrich_port, health=lambda: (True, {"service": "enrich"}), ready=ready).start()
     log.info("enrich starting", extra={"port": http.port, "topic": "articles.raw.v1"})

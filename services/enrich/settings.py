@@ -24,6 +24,15 @@ class EnrichSettings(CommonSettings):
     enrich_session_timeout_s: float = Field(
         10.0, ge=3, description="A worker that stops heartbeating leaves the group after this long (spaCy runs off the event loop, so heartbeats keep going)."
     )
+    enrich_commit_interval_s: float = Field(1.0, gt=0, description="How often finished offsets are committed.")
+    enrich_shutdown_grace_s: float = Field(
+        10.0, ge=0, description="On SIGTERM, how long batches in flight may take to finish before they are abandoned (and re-delivered)."
+    )
+    retry_max_backoff_s: float = Field(30.0, gt=0, description="Ceiling of the backoff while the broker cannot take what enrich publishes.")
+    enrich_crash_marker: str = Field(
+        "", description="Fault injection, off when empty: a worker process given an article containing this text exits "
+                        "at once, as on a native crash, so the crash path can be tested on a real deployment."
+    )
     enrich_reload_every: int = Field(
         20_000, ge=100, description="A worker reloads its model after this many articles, so spaCy's string store stays bounded."
     )
