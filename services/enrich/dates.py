@@ -131,15 +131,28 @@ def _clean(text: str) -> str:
     return re.sub(r"(?:\s+(?:and|or|to|-))+$", "", text)
 
 
+# What a value may look like: a day, month or year of years 0001-9999, or a range of two of them.
+_ISO_POINT = r"(?!0000)\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
+_ISO_VALUE = re.compile(rf"{_ISO_POINT}(?:/{_ISO_POINT})?")
+
+
 @lru_cache(maxsize=65536)
 def _normalise(text: str, ref: date | None) -> DateValue:
     if not text or not re.search(r"[a-z0-9]", text):
         return NONE
-    for rule in _RULES:
-        found = rule(text, ref)
-        if found is not None:
-            return found
-    return _fallback(text, ref)
+    try:
+        for rule in _RULES:
+            found = rule(text, ref)
+            if found is not None:
+                break
+        else:
+            found = _fallback(text, ref)
+    except (OverflowError, ValueError):
+        # A reference at the edge of the calendar (a hostile publication date of 9999-12-31) moved past it.
+        return UNRESOLVED
+    if found.value is not None and not _ISO_VALUE.fullmatch(found.value):
+        return DateValue(None, None, found.relative)  # e.g. "next month" of December 9999: no ISO value exists
+    return found
 
 
 def _core(text: str) -> str:

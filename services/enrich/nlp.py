@@ -30,3 +30,52 @@ def load(model: str, components: str):
         raise RuntimeError(f"spaCy model {model!r} has no component(s) {missing} (NEWSFLOW_SPACY_COMPONENTS); it has {nlp.component_names}")
     info = ModelInfo(f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', model)}", nlp.meta.get("version", "?"), tuple(nlp.pipe_names))
     return nlp, info
+
+
+Span = tuple[str, str, int, int]  # text, label, start and end offsets in the whole text
+
+# Longest text handed to spaCy in one piece. Longer articles are cut at paragraph (else line, else word)
+# breaks and their entities put back at their offsets, so no article is too long for NER
+# (spaCy refuses texts over nlp.max_length) and a worker's memory stays bounded by the piece size.
+PIECE_CHARS = 100_000
+
+
+def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, str]]:
+    """(offset, piece) cuts of ``text``, each at most ``limit`` characters, ending at a break where one exists."""
+    out, start = [], 0
+    while len(text) - start > limit:
+        window = text[start:start + limit]
+        cut = next((i + len(sep) for sep in ("\n\n", "\n", " ") if (i := window.rfind(sep)) > limit // 2), limit)
+        out.append((start, text[start:start + cut]))
+        start += cut
+    out.append((start, text[start:]))
+    return out
+
+
+def entity_spans(nlp, texts: list[str], limit: int = PIECE_CHARS) -> list[list[Span] | Exception]:
+    """The entities of each text, one ``nlp.pipe`` over every piece; an exception in place of a text that fails."""
+    cuts = [pieces(t, limit) for t in texts]
+    flat = [piece for cut in cuts for _, piece in cut]
+    try:
+        docs = list(nlp.pipe(flat))
+    except Exception:  # noqa: BLE001 - isolate the piece that breaks the model
+        docs = [_doc_or_error(nlp, piece) for piece in flat]
+    out, i = [], 0
+    for cut in cuts:
+        found: list[Span] | Exception = []
+        for offset, _ in cut:
+            doc = docs[i]
+            i += 1
+            if isinstance(doc, Exception):
+                found = doc
+            elif not isinstance(found, Exception):
+                found.extend((e.text, e.label_, e.start_char + offset, e.end_char + offset) for e in doc.ents)
+        out.append(found)
+    return out
+
+
+def _doc_or_error(nlp, text: str):
+    try:
+        return nlp(text)
+    except Exception as exc:  # noqa: BLE001
+        return exc

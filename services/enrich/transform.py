@@ -14,7 +14,7 @@ from schemas import DateMention, EnrichedArticle, Enrichment, Entity, EntityFace
 from services.enrich.clean import clean_article
 from services.enrich.dates import normalise_date
 from services.enrich.entities import merge_entities
-from services.enrich.nlp import ModelInfo
+from services.enrich.nlp import ModelInfo, Span, entity_spans
 
 # Bump when the enrichment's output changes for the same input and model.
 PIPELINE_VERSION = "1.0.0"
@@ -42,34 +42,24 @@ def enrich_batch(raws: list[RawArticle], nlp, model: ModelInfo, now: datetime) -
         except Exception as exc:  # noqa: BLE001 - a cleaner bug must cost one article, not the batch
             cleaned.append(Failure(raw.id, "enrich-crashed", f"cleaning failed: {type(exc).__name__}: {exc}"))
     texts = [c.body if not isinstance(c, Failure) else "" for c in cleaned]
-    try:
-        docs = list(nlp.pipe(texts))
-    except Exception:  # noqa: BLE001 - isolate the article that breaks the model
-        docs = [_doc_or_failure(nlp, t) for t in texts]
+    found = entity_spans(nlp, texts)
     version = int(now.timestamp() * 1_000_000)
-    for raw, clean, doc in zip(raws, cleaned, docs):
+    for raw, clean, spans in zip(raws, cleaned, found):
         if isinstance(clean, Failure):
             results.append(clean)
-        elif isinstance(doc, Exception):
-            results.append(Failure(raw.id, "enrich-crashed", f"spaCy failed: {type(doc).__name__}: {doc}"))
+        elif isinstance(spans, Exception):
+            results.append(Failure(raw.id, "enrich-crashed", f"spaCy failed: {type(spans).__name__}: {spans}"))
         elif not clean.body.strip():
             results.append(Failure(raw.id, "no-article-text", "nothing is left once site clutter is removed"))
         else:
             try:
-                results.append(build(raw, clean, doc, model, now, version))
+                results.append(build(raw, clean, spans, model, now, version))
             except Exception as exc:  # noqa: BLE001
                 results.append(Failure(raw.id, "enrich-crashed", f"{type(exc).__name__}: {exc}"))
     return results
 
 
-def _doc_or_failure(nlp, text: str):
-    try:
-        return nlp(text)
-    except Exception as exc:  # noqa: BLE001
-        return exc
-
-
-def build(raw: RawArticle, clean, doc, model: ModelInfo, now: datetime, version: int) -> EnrichedArticle:
+def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: datetime, version: int) -> EnrichedArticle:
     if raw.published is not None:
         published, published_source = raw.published, "given"
     elif clean.published is not None:
@@ -78,7 +68,6 @@ def build(raw: RawArticle, clean, doc, model: ModelInfo, now: datetime, version:
         published, published_source = None, "none"
     reference = reference_day(published)
 
-    spans = [(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents]
     merged = merge_entities(spans)
     dates = []
     for text, label, start, end in spans:

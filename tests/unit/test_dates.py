@@ -1,5 +1,6 @@
 """normalise_date: ISO values as precise as the text, relative dates only ever against the publication date."""
 
+import re
 from datetime import date, datetime
 
 import pytest
@@ -228,3 +229,13 @@ def test_repeated_dates_are_answered_from_the_cache():
     first = [normalise_date(text, reference) for reference in references for text in texts]
     again = [normalise_date(text, reference) for reference in references for text in texts]
     assert again == first and dates._normalise.cache_info().hits >= len(first)
+
+
+@pytest.mark.parametrize("reference", [date(9999, 12, 31), date(1, 1, 1)])
+@pytest.mark.parametrize("text", ["tomorrow", "yesterday", "next year", "last year", "next month", "last month",
+                                  "next Monday", "last week", "100 years ago"])
+def test_a_reference_at_the_edge_of_the_calendar_gives_no_value_rather_than_a_crash_or_a_bad_one(text, reference):
+    # A hostile publication date must not crash the enricher nor yield a value Elasticsearch refuses.
+    found = normalise_date(text, reference)
+    assert found.relative
+    assert found.value is None or re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?", found.value)
