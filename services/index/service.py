@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import random
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,12 +21,15 @@ from elastic_transport import ConnectionError as ESConnectionError
 from elastic_transport import TransportError
 from elasticsearch import ApiError
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
 from kafka.consumer.subscription_state import ConsumerRebalanceListener
 from kafka.structs import OffsetAndMetadata
 from prometheus_client import Counter, Gauge, Histogram
 
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
+from newsflow.runtime.metrics import CONSUMER_LAG
+from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import ensure_topics
 from schemas import DecodeError, EnrichedArticle, Topics, dead_letter, decode, encode
 from services.index.document import bulk_action
@@ -39,7 +41,7 @@ log = logging.getLogger("newsflow.index")
 CONSUMED = Counter("newsflow_index_consumed_total", "Enriched messages consumed")
 INDEXED = Counter("newsflow_index_indexed_total", "Documents Elasticsearch stored", ["result"])
 DEADLETTERED = Counter("newsflow_index_deadlettered_total", "Messages sent to the dead-letter topic", ["reason"])
-RETRIED = Counter("newsflow_index_retries_total", "Bulk attempts retried after a transient failure")
+RETRIED = Counter("newsflow_index_retries_total", "Attempts retried after a transient failure", ["what"])
 BULK_DOCS = Histogram("newsflow_index_bulk_docs", "Documents per bulk request", buckets=(1, 10, 50, 100, 250, 500, 1000, 2000))
 BULK_SECONDS = Histogram("newsflow_index_bulk_seconds", "Time of one bulk request")
 FRESHNESS = Histogram(
@@ -47,8 +49,6 @@ FRESHNESS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
 )
 HEALTHY = Gauge("newsflow_index_healthy", "1 while the index service can make progress")
-LAG = Gauge("newsflow_consumer_lag", "End offset minus committed offset, as this consumer sees it",
-            ["group", "topic", "partition"])
 
 # Statuses Elasticsearch answers for a document that a later attempt may store.
 TRANSIENT = {408, 429, 500, 502, 503, 504}
@@ -148,27 +148,49 @@ class Indexer:
         CONSUMED.inc(len(batch.records))
         now = datetime.now(timezone.utc)
         pending: list[tuple[object, EnrichedArticle]] = []
+        letters: list[tuple[object, str, str]] = []
         for record in batch.records:
             try:
                 pending.append((record, decode(record.value, record.headers, EnrichedArticle)))
             except DecodeError as exc:
-                self.dead_letter(record, exc.reason, exc.detail)
-        self.index_all(pending, now)
-        self.producer.flush(timeout=30)
-        offsets = batch.offsets()
-        self.consumer.commit(offsets=offsets)
-        self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
+                letters.append((record, exc.reason, exc.detail))
+        letters += self.index_all(pending, now)
+        self.send_dead_letters(letters)
+        self.commit(batch.offsets())
         self.report_lag()
+
+    def commit(self, offsets: dict) -> None:
+        """Commit what Elasticsearch stored; retry while the broker cannot take the commit."""
+        attempt = 0
+        while True:
+            try:
+                self.consumer.commit(offsets=offsets, timeout_ms=10_000)
+                self.committed.update({tp: meta.offset for tp, meta in offsets.items()})
+                if attempt:
+                    self.set_healthy(True)
+                return
+            except CommitFailedError as exc:
+                # The group moved these partitions elsewhere: the new owner re-reads from the last commit,
+                # and writing the same versions again changes nothing.
+                log.warning("commit refused after a rebalance; the batch will be re-delivered", extra={"error": str(exc)})
+                return
+            except KafkaError as exc:
+                attempt += 1
+                self.set_healthy(False, f"cannot commit offsets: {type(exc).__name__}: {exc}")
+                RETRIED.labels("commit").inc()
+                self.backoff(attempt)
 
     def report_lag(self) -> None:
         for tp in self.consumer.assignment():
             end = self.consumer.highwater(tp)
             done = self.committed.get(tp)
             if end is not None and done is not None:
-                LAG.labels(self.settings.index_group, tp.topic, str(tp.partition)).set(max(0, end - done))
+                CONSUMER_LAG.labels(self.settings.index_group, tp.topic, str(tp.partition)).set(max(0, end - done))
 
-    def index_all(self, pending, now: datetime) -> None:
+    def index_all(self, pending, now: datetime) -> list:
+        """Write every article, retrying the transient failures; return the ones to dead-letter."""
         attempt = 0
+        letters = []
         while pending:
             operations = []
             for _, article in pending:
@@ -176,21 +198,24 @@ class Indexer:
             try:
                 with BULK_SECONDS.time():
                     response = self.es.bulk(operations=operations)
-                pending = self.settle(pending, response["items"], now)
+                BULK_DOCS.observe(len(pending))
+                pending, rejected = self.settle(pending, response["items"], now)
+                letters += rejected
                 if not pending:
                     self.set_healthy(True)
-                    return
+                    return letters
                 reason = "some documents were refused for now (429/5xx)"
             except (ESConnectionError, TransportError, ApiError) as exc:
                 reason = f"{type(exc).__name__}: {exc}"
             attempt += 1
             self.set_healthy(False, reason)
-            RETRIED.inc()
+            RETRIED.labels("bulk").inc()
             self.backoff(attempt)
+        return letters
 
-    def settle(self, pending, items, now: datetime) -> list:
-        """Sort bulk results into stored, dead-lettered, and still pending (returned)."""
-        retry = []
+    def settle(self, pending, items, now: datetime) -> tuple[list, list]:
+        """Sort bulk results into stored, still pending (retried) and rejected (dead-lettered)."""
+        retry, rejected = [], []
         for (record, article), item in zip(pending, items):
             result = item["index"]
             status = result.get("status", 500)
@@ -204,19 +229,39 @@ class Indexer:
                 retry.append((record, article))
             else:
                 error = result.get("error") or {}
-                self.dead_letter(record, "rejected-by-elasticsearch", f"{status} {error.get('type')}: {error.get('reason')}")
-        return retry
+                rejected.append((record, "rejected-by-elasticsearch", f"{status} {error.get('type')}: {error.get('reason')}"))
+        return retry, rejected
 
-    def dead_letter(self, record, reason: str, message: str) -> None:
-        DEADLETTERED.labels(reason).inc()
-        log.warning("dead-lettered", extra={"reason": reason, "error": message, "topic": record.topic,
-                                            "partition": record.partition, "offset": record.offset})
-        letter = dead_letter(
-            "index", reason, message, topic=record.topic, partition=record.partition, offset=record.offset,
-            key=record.key, headers=record.headers, value=record.value, failed_at=datetime.now(timezone.utc),
-        )
-        value, headers = encode(letter)
-        self.producer.send(Topics.DEADLETTER, key=record.key, value=value, headers=headers)
+    def send_dead_letters(self, letters: list[tuple[object, str, str]]) -> None:
+        """Publish the letters and wait for the broker's acks, resending those it did not take."""
+        attempt = 0
+        for record, reason, message in letters:
+            DEADLETTERED.labels(reason).inc()
+            log.warning("dead-lettered", extra={"reason": reason, "error": message, "topic": record.topic,
+                                                "partition": record.partition, "offset": record.offset})
+        while letters:
+            futures = []
+            for record, reason, message in letters:
+                letter = dead_letter(
+                    "index", reason, message, topic=record.topic, partition=record.partition, offset=record.offset,
+                    key=record.key, headers=record.headers, value=record.value, failed_at=datetime.now(timezone.utc),
+                )
+                value, headers = encode(letter)
+                futures.append(self.producer.send(Topics.DEADLETTER, key=record.key, value=value, headers=headers))
+            try:
+                self.producer.flush(timeout=30)
+            except KafkaError:
+                pass  # the futures say which ones did not make it
+            failed = [letter for letter, f in zip(letters, futures) if not (f.is_done and f.succeeded())]
+            if not failed:
+                if attempt:
+                    self.set_healthy(True)
+                return
+            attempt += 1
+            letters = failed
+            self.set_healthy(False, f"cannot publish {len(failed)} dead letters")
+            RETRIED.labels("deadletter").inc()
+            self.backoff(attempt)
 
     def backoff(self, attempt: int) -> None:
         # Capped exponential backoff with full jitter, so restarted indexers do not stampede Elasticsearch.
@@ -238,9 +283,7 @@ class Indexer:
 def main() -> None:
     settings = IndexSettings()
     configure_logging("index", settings.log_level)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = stop_on_signals()
     ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
     es = settings.elasticsearch(request_timeout=30)
     ensure_index(es, settings.es_alias, settings.es_index_version)
