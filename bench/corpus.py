@@ -10,13 +10,16 @@ SOURCES = [REPO / "examples" / "articles", REPO.parent / "shared" / "seeds"]
 
 
 def paragraphs() -> list[str]:
-    """Every paragraph of the example (and, where present, seed) articles that reads like body text."""
+    """Every paragraph of the example (and, where present, seed) articles that reads like body text:
+    the seeds' site furniture (donation appeals, comment rules) is left out, as enrich would leave it out."""
+    from services.enrich.clean import clean_article
+
     found = []
     for folder in SOURCES:
         for path in sorted(folder.glob("*.txt")) + sorted(folder.glob("*.md")) if folder.is_dir() else []:
             for para in path.read_text(encoding="utf-8").split("\n\n"):
                 para = " ".join(para.split())
-                if len(para) > 120 and para[-1] in ".\"”'’)":
+                if len(para) > 120 and para[-1] in ".\"”'’)" and clean_article(para, "text/plain").body.strip():
                     found.append(para)
     if len(found) < 5:
         raise RuntimeError("not enough paragraphs to build benchmark articles from")

@@ -25,6 +25,8 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
         "NEWSFLOW_INGEST_PORT": str(free_port()),
         "NEWSFLOW_ENRICH_PORT": str(free_port()),
         "NEWSFLOW_INDEX_PORT": str(free_port()),
+        "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()),
+        "NEWSFLOW_PROMETHEUS_PORT": str(free_port()),
         "NEWSFLOW_TOPIC_PARTITIONS": "3",
         "PYTHONUNBUFFERED": "1",
     }

@@ -55,7 +55,7 @@ def _stop(proc: subprocess.Popen) -> None:
 @contextmanager
 def noida(tmp: Path) -> Iterator[Endpoints]:
     es_port, kafka_port = free_port(), free_port()
-    argv = noida_argv(tmp / "noida-data", es_port, kafka_port)
+    argv = noida_argv(tmp / "noida-data", {"elasticsearch": es_port, "kafka": kafka_port})
     proc = _spawn(argv, tmp / "noida.log")
     ep = Endpoints("noida", f"127.0.0.1:{kafka_port}", f"http://127.0.0.1:{es_port}", [proc], tmp / "noida-data", argv)
     try:

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
-import urllib.error
-import urllib.request
 from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsflow.cli import stack
+from newsflow.cli import feeding, stack
 from newsflow.cli.deadletters import read_letters, replay
-from newsflow.cli.lag import consumer_lag, pipeline_groups
+from newsflow.cli.lag import LagRate, LagReader, pipeline_groups, watch
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
+from newsflow.runtime.http import ServiceHTTP
+from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.servers import wait_until
+from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import ensure_topics, evict_group_members
 
 app = typer.Typer(help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
@@ -48,16 +51,20 @@ def init() -> None:
 
 @app.command()
 def up(timeout: float = typer.Option(180, help="Seconds to wait for everything to be healthy.")) -> None:
-    """Start the local stack and the three services; start only what is not running."""
+    """Start the local stack, the lag exporter, the three services and Prometheus; start only what is not running."""
     s = settings()
     comps = stack.components(s)
+    last_infrastructure = max((i for i, c in enumerate(comps) if c.infrastructure), default=None)
     with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as progress:
-        for comp in comps:
+        for i, comp in enumerate(comps):
             task = progress.add_task(f"{comp.name}: starting", total=1)
             was = comp.proc.pid()
-            if not was and comp.group and stack.manages_stack(s):
-                # This machine runs the group's only consumer and it is not running: any member left is dead.
-                evict_group_members(s.kafka_client_config(), comp.group)
+            if not was:
+                if comp.group and stack.manages_stack(s):
+                    # This machine runs the group's only consumer and it is not running: any member left is dead.
+                    evict_group_members(s.kafka_client_config(), comp.group)
+                if comp.prepare:
+                    comp.prepare()
             pid = comp.proc.start()
             try:
                 wait_until(lambda: comp.proc.pid() is not None and comp.probe()[0], timeout,
@@ -69,7 +76,7 @@ def up(timeout: float = typer.Option(180, help="Seconds to wait for everything t
                 raise typer.Exit(1)
             progress.update(task, completed=1,
                             description=f"{comp.name}: {'already running' if was else 'started'} (pid {pid}) {comp.address}")
-            if comp.name == "stack":
+            if i == last_infrastructure:
                 init()
 
 
@@ -107,48 +114,37 @@ def _tail(path, lines: int = 15) -> None:
 
 # -- feeding -----------------------------------------------------------------
 
-def _post(url: str, payload: dict, timeout: float = 120) -> dict:
-    req = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace")
-        raise RuntimeError(f"ingest answered {exc.code}: {detail}") from None
-
-
 @app.command()
 def feed(
     paths: list[str] = typer.Argument(..., help="Files (.txt .md .html .json .jsonl), directories, or - for stdin."),
     wait: bool = typer.Option(False, "--wait", help="Wait until every accepted article is searchable."),
     timeout: float = typer.Option(300, help="Seconds --wait waits at most."),
     max_bytes: int = typer.Option(2_000_000, envvar="NEWSFLOW_MAX_ARTICLE_BYTES", help="Largest article accepted."),
+    retry_for: Optional[float] = typer.Option(
+        None, help="Seconds to keep resending what ingest cannot take (default NEWSFLOW_FEED_RETRY_S, 120)."),
 ) -> None:
     """Feed articles onto the raw topic through ingest. Exits 1 if any was rejected."""
     s = settings()
     items = list(read_items(paths, max_bytes))
     rejected = [(i.origin, i.error) for i in items if i.error]
     sendable = [i for i in items if not i.error]
-    accepted: list[str] = []
-    with Progress(TextColumn("feeding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as progress:
-        task = progress.add_task("feed", total=len(sendable))
-        for start in range(0, len(sendable), s.feed_batch):
-            chunk = sendable[start:start + s.feed_batch]
-            try:
-                answer = _post(f"{s.ingest_endpoint}/v1/articles",
-                               {"articles": [{"origin": i.origin, "article": i.article} for i in chunk]})
-            except (OSError, RuntimeError) as exc:
-                reason = getattr(exc, "reason", exc)
-                err.print(f"[red]cannot reach ingest at {s.ingest_endpoint}: {reason}[/red] (is it running? `newsflow up`)")
-                rejected.extend((i.origin, "not sent: ingest unreachable") for i in sendable[start:])
-                break
-            for item, result in zip(chunk, answer["results"]):
-                if result["status"] == "accepted":
-                    accepted.append(result["id"])
-                else:
-                    rejected.append((item.origin, result["reason"]))
-            progress.advance(task, len(chunk))
-    out.print(f"accepted {len(accepted)}, rejected {len(rejected)}")
+    url = f"{s.ingest_endpoint}/v1/articles"
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err) as progress:
+        task = progress.add_task("feeding", total=len(sendable))
+
+        def on_retry(count: int, reason: str, delay: float) -> None:
+            progress.update(task, description=f"feeding (resending {count} in {delay:.1f} s: {reason[:80]})")
+
+        def on_done(count: int) -> None:
+            progress.update(task, advance=count, description="feeding")
+
+        outcome = feeding.feed(sendable, lambda chunk: feeding.post_articles(url, chunk), s.feed_batch,
+                               s.feed_retry_s if retry_for is None else retry_for, on_done=on_done, on_retry=on_retry)
+    rejected += outcome.rejected
+    accepted = [article_id for _, article_id in outcome.accepted]
+    resent = f", resent {outcome.resent} that ingest could not take at first" if outcome.resent else ""
+    out.print(f"accepted {len(accepted)}, rejected {len(rejected)}{resent}")
     for origin, reason in rejected:
         err.print(f"  [red]rejected[/red] {origin}: {reason}", highlight=False)
     if wait and accepted:
@@ -206,21 +202,73 @@ def search(
             out.print(f"  dates: {'; '.join(hit['dates'])}", highlight=False)
 
 
+def _lag_table(readings: list[LagRate], title: str | None = None) -> Table:
+    table = Table("group", "topic", "partition", "committed", "end", "lag", "lag/s", "consumed/s", title=title)
+
+    def rate(value: float | None) -> str:
+        return "-" if value is None else f"{value:+.1f}"
+
+    for r in readings:
+        row = r.row
+        table.add_row(row.group, row.topic, str(row.partition), str(row.committed), str(row.end), str(row.lag),
+                      rate(r.lag_per_s), "-" if r.consumed_per_s is None else f"{r.consumed_per_s:.1f}")
+    total = sum(r.row.lag for r in readings)
+    trend = [r.lag_per_s for r in readings if r.lag_per_s is not None]
+    table.add_row("total", "", "", "", "", str(total), rate(sum(trend)) if trend else "-", "", style="bold")
+    return table
+
+
 @app.command()
 def lag(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    watch_: bool = typer.Option(False, "--watch", "-w", help="A live view: lag and its rate, until Ctrl-C."),
+    interval: float = typer.Option(2.0, min=0.2, help="Seconds between readings with --watch."),
 ) -> None:
-    """Committed offset, end offset and lag per consumer group, topic and partition."""
+    """Committed offset, end offset and lag per consumer group, topic and partition (as the broker sees them)."""
     s = settings()
-    rows = consumer_lag(s.kafka_client_config(), pipeline_groups(s.enrich_group, s.index_group))
-    if as_json:
-        print(json.dumps({"partitions": rows, "total_lag": sum(r["lag"] for r in rows)}, indent=2))
-        return
-    table = Table("group", "topic", "partition", "committed", "end", "lag")
-    for r in rows:
-        table.add_row(r["group"], r["topic"], str(r["partition"]), str(r["committed"]), str(r["end"]), str(r["lag"]))
-    out.print(table)
-    out.print(f"total lag: {sum(r['lag'] for r in rows)}")
+    groups = pipeline_groups(s.enrich_group, s.index_group)
+    reader = LagReader(s.kafka_client_config())
+    try:
+        if not watch_:
+            rows = reader.lag(groups)
+            if as_json:
+                print(json.dumps({"partitions": [r.as_dict() for r in rows], "total_lag": sum(r.lag for r in rows)},
+                                 indent=2))
+            else:
+                out.print(_lag_table([LagRate(r, None, None) for r in rows]))
+            return
+        stop = threading.Event()
+        with Live(console=out, auto_refresh=False) as live:
+            def show(readings: list[LagRate]) -> None:
+                if as_json:
+                    print(json.dumps([r.row.as_dict() | {"lag_per_s": r.lag_per_s, "consumed_per_s": r.consumed_per_s}
+                                      for r in readings]), flush=True)
+                else:
+                    live.update(_lag_table(readings, f"consumer lag, every {interval:g} s (Ctrl-C to stop)"), refresh=True)
+            try:
+                watch(reader, groups, interval, show, stop)
+            except KeyboardInterrupt:
+                stop.set()
+    finally:
+        reader.close()
+
+
+@app.command()
+def exporter() -> None:
+    """Serve consumer lag and topic offsets on /metrics for Prometheus, until stopped (`newsflow up` runs it)."""
+    from newsflow.cli.exporter import register
+
+    s = settings()
+    configure_logging("lag-exporter", s.log_level)
+    stop = stop_on_signals()
+    reader = LagReader(s.kafka_client_config(), client_id="newsflow-lag-exporter")
+    collector = register(reader, pipeline_groups(s.enrich_group, s.index_group))
+    http = ServiceHTTP(s.http_host, s.lag_exporter_port, health=lambda: (True, {"service": "lag-exporter"}),
+                       ready=collector.check).start()
+    err.print(f"lag exporter on http://{s.http_host}:{http.port}/metrics")
+    stop.wait()
+    http.stop()
+    reader.close()
 
 
 @app.command()

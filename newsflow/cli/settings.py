@@ -19,7 +19,15 @@ class CliSettings(CommonSettings):
     es_index_version: int = 1
     index_group: str = "newsflow-index"
     enrich_group: str = "newsflow-enrich"
-    feed_batch: int = Field(100, ge=1, description="Articles per request to ingest when feeding.")
+    feed_batch: int = Field(100, ge=1, le=1000, description="Articles per request to ingest when feeding.")
+    feed_retry_s: float = Field(
+        120.0, ge=0, description="How long `newsflow feed` keeps resending what ingest could not take (unreachable, "
+                                 "5xx, not acknowledged by the broker) before it gives up on it.")
+    lag_exporter_port: int = Field(9308, description="Port of the lag exporter's /metrics (`newsflow exporter`).")
+    prometheus: str = Field("auto", pattern="^(auto|off)$",
+                            description="auto: `newsflow up` also starts Prometheus when it is installed; off: never.")
+    prometheus_port: int = Field(9090, description="Port of the local Prometheus `newsflow up` starts.")
+    prometheus_scrape_interval_s: float = Field(5.0, ge=0.5, le=300, description="How often the local Prometheus scrapes.")
 
     @property
     def ingest_endpoint(self) -> str:

@@ -22,11 +22,15 @@ def noida_binary() -> str:
     return str(path)
 
 
-def noida_argv(data_dir: Path, es_port: int, kafka_port: int, host: str = "127.0.0.1") -> list[str]:
-    return [
-        noida_binary(), "start", "--only", "elasticsearch,kafka", "--data-dir", str(data_dir), "--host", host,
-        "--elasticsearch-port", str(es_port), "--kafka-port", str(kafka_port),
-    ]
+def noida_argv(data_dir: Path, ports: dict[str, int], host: str = "127.0.0.1") -> list[str]:
+    """noida-db serving only the services named in ``ports`` (``kafka``, ``elasticsearch``) on those ports.
+
+    noida-db keeps its data as a snapshot it rewrites about once a second and on a clean stop (SIGTERM):
+    a SIGKILLed server loses what came since its last snapshot. A real broker or cluster does not."""
+    argv = [noida_binary(), "start", "--only", ",".join(ports), "--data-dir", str(data_dir), "--host", host]
+    for service, port in ports.items():
+        argv += [f"--{service}-port", str(port)]
+    return argv
 
 
 def tansu_binary() -> str:
@@ -55,6 +59,17 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: f
             return
         time.sleep(interval)
     raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
+
+
+def http_status(url: str, timeout: float = 2.0) -> int:
+    """The HTTP status a GET answers, or 0 where nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return 0
 
 
 def http_json(url: str, timeout: float = 2.0) -> tuple[int, dict | None]:

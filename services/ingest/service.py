@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
-import threading
 import time
 from datetime import datetime, timezone
 
@@ -23,6 +21,7 @@ from pydantic import ValidationError
 
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
+from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import ensure_topics
 from schemas import ArticleSubmission, Topics, encode
 from schemas.codec import describe_validation_error
@@ -124,6 +123,7 @@ class Ingest:
 def main() -> None:
     settings = IngestSettings()
     configure_logging("ingest", settings.log_level)
+    stop = stop_on_signals()
     ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
     ingest = Ingest(settings)
     http = ServiceHTTP(
@@ -131,9 +131,6 @@ def main() -> None:
         routes={"/v1/articles": ingest.submit},
     ).start()
     log.info("ingest ready", extra={"port": http.port, "topic": Topics.RAW})
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     log.info("ingest stopping")
     http.stop()  # finishes the requests in flight: their articles are acknowledged or reported failed

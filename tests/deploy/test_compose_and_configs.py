@@ -35,6 +35,8 @@ import jsonschema
 import pytest
 import yaml
 
+from newsflow.cli.exporter import SERIES as LAG_EXPORTER_SERIES
+
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 DEPLOY = REPO / "deploy"
@@ -56,15 +58,8 @@ PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(
     PROMTOOL is None, reason="promtool is not installed (Debian package `prometheus`: apt-get install prometheus)")
 
-# Everything danielqsj/kafka-exporter exports (v1.9.0, kafka_exporter.go), plus Prometheus' own `up`.
-KAFKA_EXPORTER_METRICS = {
-    "kafka_brokers", "kafka_broker_info", "kafka_topic_partitions", "kafka_topic_partition_current_offset",
-    "kafka_topic_partition_oldest_offset", "kafka_topic_partition_leader", "kafka_topic_partition_replicas",
-    "kafka_topic_partition_in_sync_replica", "kafka_topic_partition_leader_is_preferred",
-    "kafka_topic_partition_under_replicated_partition", "kafka_consumergroup_current_offset",
-    "kafka_consumergroup_current_offset_sum", "kafka_consumergroup_lag", "kafka_consumergroup_lag_sum",
-    "kafka_consumergroupzookeeper_lag_zookeeper", "kafka_consumergroup_members",
-}
+# Everything the lag exporter (`newsflow exporter`) exports.
+LAG_EXPORTER_METRICS = set(LAG_EXPORTER_SERIES)
 
 
 # -- compose: loading and interpolation ------------------------------------------------------------------
@@ -359,7 +354,8 @@ def test_services_are_configured_with_settings_they_read(compose):
     from services.index.settings import IndexSettings
     from services.ingest.settings import IngestSettings
 
-    classes = {"ingest": IngestSettings, "enrich": EnrichSettings, "index": IndexSettings, "init": CliSettings}
+    classes = {"ingest": IngestSettings, "enrich": EnrichSettings, "index": IndexSettings, "init": CliSettings,
+               "lag-exporter": CliSettings}
     for name, settings in classes.items():
         env = compose["services"][name]["environment"]
         known = {f"NEWSFLOW_{f.upper()}" for f in settings.model_fields}
@@ -367,7 +363,7 @@ def test_services_are_configured_with_settings_they_read(compose):
         assert newsflow <= known, (name, newsflow - known)
         assert env["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092", name
         port = f"NEWSFLOW_{name.upper()}_PORT"
-        if name != "init":
+        if name not in ("init", "lag-exporter"):
             assert env[port] == str(settings.model_fields[port.removeprefix("NEWSFLOW_").lower()].default), name
     # Only the services that use Elasticsearch get an Elasticsearch user, each its own.
     for name in ("ingest", "enrich"):
@@ -450,7 +446,7 @@ def test_prometheus_scrapes_the_services_on_their_ports(compose):
     for service in ("ingest", "index"):
         port = compose["services"][service]["environment"][f"NEWSFLOW_{service.upper()}_PORT"]
         assert jobs[service]["static_configs"][0]["targets"] == [f"{service}:{port}"]
-    assert jobs["kafka-exporter"]["static_configs"][0]["targets"] == ["kafka-exporter:9308"]
+    assert jobs["lag-exporter"]["static_configs"][0]["targets"] == ["lag-exporter:9308"]
     for job in jobs.values():
         for config in job.get("static_configs", []):
             for target in config["targets"]:
@@ -553,7 +549,7 @@ def test_the_metrics_of_the_brief_are_exported(exported_metrics):
 
 
 def test_every_metric_the_dashboard_and_rules_use_exists(exported_metrics):
-    known = exported_metrics | KAFKA_EXPORTER_METRICS | recording_rules()
+    known = exported_metrics | LAG_EXPORTER_METRICS | recording_rules()
     exprs = [("dashboard: " + title, expr) for title, _, expr in dashboard_queries()]
     exprs += [(r.get("alert") or r["record"], r["expr"])
               for g in yaml.safe_load(ALERTS_YML.read_text())["groups"] for r in g["rules"]]

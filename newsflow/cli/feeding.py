@@ -1,0 +1,116 @@
+"""Sending articles to ingest in batches, resending what it could not take yet.
+
+An article ingest *rejected* is final (it is invalid). One it could not take (ingest unreachable or
+restarting, a 5xx, the broker not acknowledging it) is sent again with capped, jittered backoff. Resending
+is safe: an article's id is stable, and the index stage writes each id once.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+from newsflow.cli.sources import Item
+
+
+class Unavailable(Exception):
+    """Ingest gave no usable answer; the same request may succeed later."""
+
+
+class Refused(Exception):
+    """Ingest refused the request as a whole (4xx): sending it again would not help."""
+
+
+def post_articles(url: str, items: Sequence[Item], timeout: float = 120) -> list[dict]:
+    """One request to ingest's POST /v1/articles; its per-article results."""
+    payload = {"articles": [{"origin": i.origin, "article": i.article} for i in items]}
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.loads(resp.read())["results"]
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:500]
+        if exc.code >= 500:
+            raise Unavailable(f"ingest answered {exc.code}: {detail}") from None
+        raise Refused(f"ingest answered {exc.code}: {detail}") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, KeyError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise Unavailable(f"ingest at {url} did not answer: {reason}") from None
+
+
+@dataclass
+class Outcome:
+    accepted: list[tuple[str, str]] = field(default_factory=list)  # (origin, id)
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
+    resent: int = 0  # articles sent again after ingest could not take them
+
+
+def backoff(attempt: int, cap: float = 5.0) -> float:
+    return random.uniform(0.5, 1.0) * min(cap, 0.25 * 2**attempt)
+
+
+def feed(
+    items: Sequence[Item],
+    post: Callable[[Sequence[Item]], list[dict]],
+    batch: int,
+    retry_s: float,
+    on_done: Callable[[int], None] = lambda n: None,
+    on_retry: Callable[[int, str, float], None] = lambda n, reason, delay: None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Outcome:
+    """Send ``items`` in requests of at most ``batch``; resend the ones ingest could not take for up to
+    ``retry_s`` seconds of it being unable to (reset by any progress)."""
+    out = Outcome()
+    queue = deque(items[i:i + batch] for i in range(0, len(items), batch))
+    stuck_since: float | None = None
+    attempt = 0
+    while queue:
+        chunk = queue.popleft()
+        try:
+            results = post(chunk)
+        except Refused as exc:
+            out.rejected.extend((i.origin, str(exc)) for i in chunk)
+            on_done(len(chunk))
+            continue
+        except Unavailable as exc:
+            again, reason, progressed = list(chunk), str(exc), False
+        else:
+            again, reason, progressed = [], "", False
+            for item, result in zip(chunk, results):
+                if result["status"] == "accepted":
+                    out.accepted.append((item.origin, result["id"]))
+                elif result["status"] == "failed":
+                    again.append(item)
+                    reason = result["reason"]
+                    continue
+                else:
+                    out.rejected.append((item.origin, result["reason"]))
+                progressed = True
+            on_done(len(chunk) - len(again))
+        if progressed:
+            stuck_since, attempt = None, 0
+        if not again:
+            continue
+        now = clock()
+        stuck_since = now if stuck_since is None else stuck_since
+        if now - stuck_since >= retry_s:
+            # Ingest has taken nothing for retry_s: give up on everything not yet taken.
+            left = again + [i for c in queue for i in c]
+            out.rejected.extend((i.origin, f"not taken by ingest after {retry_s:.0f} s of retries: {reason}") for i in left)
+            on_done(len(left))
+            break
+        attempt += 1
+        delay = backoff(attempt)
+        on_retry(len(again), reason, delay)
+        out.resent += len(again)
+        sleep(delay)
+        queue.appendleft(again)
+    return out
