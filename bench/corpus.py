@@ -12,7 +12,7 @@ SOURCES = [REPO / "examples" / "articles", REPO.parent / "shared" / "seeds"]
 def paragraphs() -> list[str]:
     """Every paragraph of the example (and, where present, seed) articles that reads like body text:
     the seeds' site furniture (donation appeals, comment rules) is left out, as enrich would leave it out."""
-    from services.enrich.clean import clean_article
+    from newsflow.text.clean import clean_article
 
     found = []
     for folder in SOURCES:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from schemas import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet, RawArticle
-from services.enrich.clean import clean_article
+from newsflow.text.clean import clean_article
 from services.enrich.dates import normalise_date
 from services.enrich.entities import merge_entities
 from services.enrich.nlp import ModelInfo, Span, entity_spans

@@ -8,9 +8,12 @@ import unicodedata
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from newsflow.text.clean import clean_article
 from schemas import ArticleSubmission, RawArticle
 
 _SPACE = re.compile(r"\s+")
+# Control characters no text article carries (tab, newline and carriage return are not among them).
+_BINARY = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
 
 
 class Rejected(ValueError):
@@ -48,10 +51,20 @@ def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes
     size = len(content.encode("utf-8"))
     if size > max_bytes:
         raise Rejected(f"article is {size:,} bytes, more than the limit of {max_bytes:,} (NEWSFLOW_MAX_ARTICLE_BYTES)")
+    sample = content[:65_536]
+    controls = sum(1 for ch in sample if ch in _BINARY)
+    if "\x00" in sample or controls > len(sample) / 100:
+        # A stray form feed in pasted text is fine; NUL bytes or many control characters are a binary file.
+        raise Rejected(f"binary content, not text ({controls} control characters, NUL among them or over 1%, "
+                       "in the first 64 KiB)")
+    content_type = content_type_of(sub, origin)
+    if not clean_article(content, content_type, sub.title).body.strip():
+        raise Rejected("no article text: once navigation, share buttons, credits and other site furniture are "
+                       "removed, nothing is left")
     return RawArticle(
         id=article_id(sub),
         content=content,
-        content_type=content_type_of(sub, origin),
+        content_type=content_type,
         title=sub.title.strip() if sub.title and sub.title.strip() else None,
         url=sub.url,
         source=sub.source,

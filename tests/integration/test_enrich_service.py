@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import pytest
 
 from newsflow.runtime.servers import http_json
-from schemas import ArticleSubmission, DeadLetter, EnrichedArticle, Topics, decode, encode
+from schemas import ArticleSubmission, DeadLetter, EnrichedArticle, RawArticle, Topics, decode, encode
 from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
-from services.ingest.prepare import prepare
+from services.ingest.prepare import article_id, prepare
 from tests.conftest import EXAMPLES
 from tests.integration.kafka_util import produce, read_all
 from tests.running import service, service_env
@@ -16,8 +16,14 @@ from tests.running import service, service_env
 pytestmark = pytest.mark.integration
 
 
-def raw_record(text: str, title: str | None = None):
-    raw = prepare(ArticleSubmission(text=text, title=title), "test", datetime.now(timezone.utc), 10**8)
+def raw_record(text: str, title: str | None = None, through_ingest: bool = True):
+    """A raw message as ingest makes it, or (through_ingest=False) as a producer bypassing ingest could."""
+    now = datetime.now(timezone.utc)
+    if through_ingest:
+        raw = prepare(ArticleSubmission(text=text, title=title), "test", now, 10**8)
+    else:
+        raw = RawArticle(id=article_id(ArticleSubmission(text=text, title=title)), content=text,
+                         content_type="text/plain", title=title, ingested_at=now)
     value, headers = encode(raw)
     return raw, (raw.id.encode(), value, headers)
 
@@ -67,7 +73,7 @@ def test_poison_messages_are_dead_lettered_and_the_rest_enriched(stack, tmp_path
         (b"p3", b'{"id": "x"}', headers),
         (b"p4", good[0][1][1], [(HEADER_SCHEMA, b"newsflow.something.else"), (HEADER_VERSION, b"1.0")]),
         (b"p5", good[0][1][1], [(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"2.0")]),
-        raw_record("Skip to Content\n\nRead more\n\nShare this article")[1],
+        raw_record("Skip to Content\n\nRead more\n\nShare this article", through_ingest=False)[1],
     ]
     with service("enrich", env, tmp_path):
         produce(stack.kafka_bootstrap, Topics.RAW, [good[0][1], *poison[:3], good[1][1], *poison[3:], *[g[1] for g in good[2:]]])

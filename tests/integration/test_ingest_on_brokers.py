@@ -58,9 +58,13 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(broker, tmp_path):
 
 def test_feed_from_stdin_as_jsonl(broker, tmp_path):
     env = service_env(broker, tmp_path)
-    lines = b'{"text": "First line article about Riverton."}\n{"html": "<p>Second</p>"}\n{"oops": 1}\n'
+    lines = (b'{"text": "First line article about Riverton and its harbour."}\n'
+             b'{"html": "<p>The second article says the ferry to Riverton runs again.</p>"}\n'
+             b'{"oops": 1}\n'
+             b'{"html": "<nav><a href=\\"/\\">Home</a> <a href=\\"/news\\">News</a></nav>"}\n')
     with service("ingest", env, tmp_path):
         done = cli(["feed", "-"], env, stdin=lines)
     assert done.returncode == 1
-    assert "accepted 2, rejected 1" in done.stdout.decode()
-    assert "stdin:3" in done.stderr.decode()
+    assert "accepted 2, rejected 2" in done.stdout.decode()
+    stderr = done.stderr.decode()
+    assert "stdin:3" in stderr and "stdin:4: no article text" in stderr, stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.enrich.clean import CleanArticle, clean_article
+from newsflow.text.clean import CleanArticle, clean_article
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "articles"

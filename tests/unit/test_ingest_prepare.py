@@ -27,10 +27,11 @@ def test_url_decides_the_id_so_a_corrected_article_keeps_it():
 
 
 def test_prepare_keeps_the_input_and_sets_type():
-    article = prepare(sub(html="<p>Hi</p>", title=" T "), "page.html", NOW, 10_000)
-    assert article.content == "<p>Hi</p>" and article.content_type == "text/html"
+    page = f"<p>{STORY}</p>"
+    article = prepare(sub(html=page, title=" T "), "page.html", NOW, 10_000)
+    assert article.content == page and article.content_type == "text/html"
     assert article.title == "T" and article.origin == "page.html" and article.ingested_at == NOW
-    assert prepare(sub(text="# H\n\nbody"), "a.md", NOW, 10_000).content_type == "text/markdown"
+    assert prepare(sub(text=f"# H\n\n{STORY}"), "a.md", NOW, 10_000).content_type == "text/markdown"
 
 
 def test_oversized_article_is_rejected_with_the_limit():
@@ -49,3 +50,27 @@ def test_oversized_article_is_rejected_with_the_limit():
 def test_submission_errors_name_the_problem(fields, message):
     with pytest.raises(ValueError, match=message):
         ArticleSubmission(**fields)
+
+
+STORY = ("Crews in Riverton began repairs to the harbour wall on Monday, the port authority said, after winter "
+         "storms loosened several hundred stones along the quay.")
+
+
+@pytest.mark.parametrize("clutter", [
+    "Skip to content\n\nMenu\n\nShare this article\n\nRead more\n\n© 2025 Example Gazette. All rights reserved.",
+    "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><footer>Privacy policy</footer></body></html>",
+])
+def test_input_that_is_only_site_furniture_is_rejected_with_a_reason(clutter):
+    field = "html" if clutter.startswith("<") else "text"
+    with pytest.raises(Rejected, match="no article text"):
+        prepare(sub(**{field: clutter}), "x", NOW, 10_000)
+
+
+@pytest.mark.parametrize("content", ["PK\x03\x04\x00\x00 zipped bytes " + STORY, "\x01\x02\x03\x04\x05\x06" * 20 + STORY])
+def test_binary_input_is_rejected(content):
+    with pytest.raises(Rejected, match="binary content"):
+        prepare(sub(text=content), "x", NOW, 10_000)
+
+
+def test_a_stray_control_character_in_a_real_article_is_fine():
+    assert prepare(sub(text=STORY + "\x0c" + STORY), "x", NOW, 10_000).content.count("\x0c") == 1

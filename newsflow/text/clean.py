@@ -48,6 +48,9 @@ def clean_article(content: str, content_type: str, given_title: str | None = Non
     given = _normalise(given_title or "") or None
     title, title_source, units, labels = _take_title(units, given, title_hint)
     removed += labels
+    if not any(_is_body_text(u) for u in units):
+        # Not one sentence of running text: labels and links ("Home News") are a page's furniture, not an article.
+        units, removed = [], removed + units
     published = date_hint or published
     return CleanArticle(
         body="\n\n".join(units),

@@ -1,0 +1,1 @@
+"""Text handling shared by ingest (refusing input with no article in it) and enrich (cleaning it)."""
