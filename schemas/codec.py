@@ -20,6 +20,10 @@ M = TypeVar("M", bound=BaseModel)
 Headers = Iterable[tuple[str, bytes | None]]
 
 
+# Every reason a DecodeError can give.
+DECODE_REASONS = ("not-utf8", "not-json", "missing-schema", "unknown-schema", "unsupported-version", "invalid")
+
+
 class DecodeError(ValueError):
     """A message that cannot be read. ``reason`` is one of:
     not-utf8, not-json, missing-schema, unknown-schema, unsupported-version, invalid."""

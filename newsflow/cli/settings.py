@@ -26,7 +26,7 @@ class CliSettings(CommonSettings):
     lag_exporter_port: int = Field(9308, description="Port of the lag exporter's /metrics (`newsflow exporter`).")
     prometheus: str = Field("auto", pattern="^(auto|off)$",
                             description="auto: `newsflow up` also starts Prometheus when it is installed; off: never.")
-    prometheus_port: int = Field(9090, description="Port of the local Prometheus `newsflow up` starts.")
+    prometheus_port: int = Field(9095, description="Port of the local Prometheus `newsflow up` starts (not 9090, where a system Prometheus listens).")
     prometheus_scrape_interval_s: float = Field(5.0, ge=0.5, le=300, description="How often the local Prometheus scrapes.")
 
     @property

@@ -13,12 +13,20 @@ from schemas import Topics
 log = logging.getLogger(__name__)
 
 
+# The largest message any stage writes. Kafka's default (1 MB) is below what a 2 MB article becomes once
+# enriched (its body plus every entity mention), and a message the broker refuses would hold its partition.
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+_DAY_MS = 24 * 3600 * 1000
+
+
 def pipeline_topics(partitions: int, replication: int) -> list[NewTopic]:
+    common = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
     return [
-        NewTopic(Topics.RAW, partitions, replication),
-        NewTopic(Topics.ENRICHED, partitions, replication),
-        # Dead letters are rare and read by people: one partition keeps them in order.
-        NewTopic(Topics.DEADLETTER, 1, replication),
+        NewTopic(Topics.RAW, partitions, replication, topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
+        NewTopic(Topics.ENRICHED, partitions, replication, topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
+        # Dead letters are rare and read by people: one partition keeps them in order, and they are kept
+        # long enough to be fixed and replayed.
+        NewTopic(Topics.DEADLETTER, 1, replication, topic_configs=common | {"retention.ms": str(90 * _DAY_MS)}),
     ]
 
 

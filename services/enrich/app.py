@@ -21,7 +21,9 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from newsflow.runtime import fetch_backoff
 from newsflow.runtime.metrics import CONSUMER_LAG
+from newsflow.runtime.topics import MAX_MESSAGE_BYTES
 from schemas import DecodeError, RawArticle, Topics, dead_letter, decode, encode
+from schemas.codec import DECODE_REASONS
 from services.enrich.offsets import OffsetTracker
 from services.enrich.pool import EnrichPool
 from services.enrich.settings import EnrichSettings
@@ -39,6 +41,11 @@ SECONDS = Histogram("newsflow_enrich_batch_seconds", "Time to enrich and publish
                     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
 IN_FLIGHT = Gauge("newsflow_enrich_in_flight", "Raw messages taken and not yet finished")
 LAST_BATCH = Gauge("newsflow_enrich_last_batch_timestamp_seconds", "When the last batch was published")
+# Every series exists from the start at 0, so rate() and increase() see the first occurrence too.
+for _reason in (*DECODE_REASONS, "no-article-text", "enrich-crashed"):
+    DEADLETTERED.labels(_reason)
+for _what in ("batch-split", "publish"):
+    RETRIED.labels(_what)
 
 settings = EnrichSettings()
 fetch_backoff.install(settings.kafka_empty_fetch_backoff_ms)
@@ -49,6 +56,8 @@ app = faust.App(
     store="memory://",
     web_enabled=False,  # our own /healthz and /metrics server runs beside it
     producer_acks=-1,
+    producer_compression_type="gzip",
+    producer_max_request_size=MAX_MESSAGE_BYTES,
     topic_partitions=settings.topic_partitions,
     topic_replication_factor=settings.topic_replication,
     topic_disable_leader=True,

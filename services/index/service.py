@@ -30,8 +30,9 @@ from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.metrics import CONSUMER_LAG
 from newsflow.runtime.shutdown import stop_on_signals
-from newsflow.runtime.topics import ensure_topics
+from newsflow.runtime.topics import MAX_MESSAGE_BYTES, ensure_topics
 from schemas import DecodeError, EnrichedArticle, Topics, dead_letter, decode, encode
+from schemas.codec import DECODE_REASONS
 from services.index.document import bulk_action
 from services.index.mapping import ensure_index, index_name
 from services.index.settings import IndexSettings
@@ -49,6 +50,13 @@ FRESHNESS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
 )
 HEALTHY = Gauge("newsflow_index_healthy", "1 while the index service can make progress")
+# Every series exists from the start at 0, so rate() and increase() see the first occurrence too.
+for _reason in (*DECODE_REASONS, "rejected-by-elasticsearch"):
+    DEADLETTERED.labels(_reason)
+for _what in ("bulk", "commit", "deadletter"):
+    RETRIED.labels(_what)
+for _result in ("stored", "already-current"):
+    INDEXED.labels(_result)
 
 # Statuses Elasticsearch answers for a document that a later attempt may store.
 TRANSIENT = {408, 429, 500, 502, 503, 504}
@@ -105,8 +113,12 @@ class Indexer:
             max_poll_records=settings.bulk_max_docs,
             # A bulk retried through a long Elasticsearch outage must not cost us the group.
             max_poll_interval_ms=600_000,
+            # A killed indexer's partitions move to another after this, and a join completes sooner.
+            session_timeout_ms=int(settings.index_session_timeout_s * 1000),
+            heartbeat_interval_ms=int(min(3.0, settings.index_session_timeout_s / 3) * 1000),
         )
-        self.producer = KafkaProducer(**settings.kafka_client_config(), client_id="newsflow-index-dlq", acks="all")
+        self.producer = KafkaProducer(**settings.kafka_client_config(), client_id="newsflow-index-dlq", acks="all",
+                                      compression_type="gzip", max_request_size=MAX_MESSAGE_BYTES)
 
     # -- consume ---------------------------------------------------------
     def run(self) -> None:

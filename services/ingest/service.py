@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.shutdown import stop_on_signals
-from newsflow.runtime.topics import ensure_topics
+from newsflow.runtime.topics import MAX_MESSAGE_BYTES, ensure_topics
 from schemas import ArticleSubmission, Topics, encode
 from schemas.codec import describe_validation_error
 from services.ingest.prepare import Rejected, prepare
@@ -35,6 +35,8 @@ PRODUCED = Counter("newsflow_ingest_produced_total", "Articles acknowledged by t
 REJECTED = Counter("newsflow_ingest_rejected_total", "Articles rejected at the edge", ["reason"])
 BATCH = Histogram("newsflow_ingest_batch_size", "Articles per request", buckets=(1, 5, 10, 50, 100, 500, 1000))
 LATENCY = Histogram("newsflow_ingest_request_seconds", "Time to validate and publish one request")
+for _reason in ("invalid", "broker"):  # every series exists from the start at 0
+    REJECTED.labels(_reason)
 
 
 def validate(item: object, settings: IngestSettings, now: datetime):
@@ -60,7 +62,7 @@ class Ingest:
             acks="all",
             linger_ms=5,
             compression_type="gzip",
-            max_request_size=max(2 * settings.max_article_bytes, 1_048_576),
+            max_request_size=MAX_MESSAGE_BYTES,
             max_block_ms=10_000,
         )
         self.last_error: str | None = None
@@ -88,25 +90,36 @@ class Ingest:
                 results.append({"index": index, "status": "rejected", "reason": reason})
                 continue
             value, headers = encode(raw)
-            future = self.producer.send(Topics.RAW, key=raw.id.encode(), value=value, headers=headers)
             results.append({"index": index, "status": "accepted", "id": raw.id})
+            try:
+                future = self.producer.send(Topics.RAW, key=raw.id.encode(), value=value, headers=headers)
+            except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
+                self._failed(results[-1], exc)
+                continue
             pending.append((results[-1], future))
         self._await_acks(pending)
         LATENCY.observe(time.perf_counter() - started)
         return 200, {"results": results}
 
     def _await_acks(self, pending) -> None:
-        self.producer.flush(timeout=self.settings.produce_timeout_s)
+        try:
+            self.producer.flush(timeout=self.settings.produce_timeout_s)
+        except KafkaError:
+            pass  # each future below says whether its article made it
         for result, future in pending:
             try:
                 future.get(timeout=0)
                 PRODUCED.inc()
                 self.last_error = None
-            except (KafkaError, Exception) as exc:  # noqa: BLE001 - any failure means "not stored"
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                REJECTED.labels("broker").inc()
-                result.update(status="failed", reason=f"the broker did not acknowledge it ({self.last_error}); resend")
-                result.pop("id", None)
+            except Exception as exc:  # noqa: BLE001 - any failure, a timeout included, means "not stored"
+                self._failed(result, exc)
+
+    def _failed(self, result: dict, exc: Exception) -> None:
+        self.last_error = f"{type(exc).__name__}: {exc}"
+        REJECTED.labels("broker").inc()
+        # "failed", not "rejected": the article is fine, and `newsflow feed` sends it again.
+        result.update(status="failed", reason=f"the broker did not acknowledge it ({self.last_error}); resend")
+        result.pop("id", None)
 
     def health(self) -> tuple[bool, dict]:
         try:
