@@ -66,9 +66,14 @@ def up(timeout: float = typer.Option(180, help="Seconds to wait for everything t
                 if comp.prepare:
                     comp.prepare()
             pid = comp.proc.start()
+
+            def ready(comp=comp) -> bool:
+                if comp.proc.pid() is None:
+                    raise TimeoutError(f"{comp.name} exited while starting (see {comp.proc.logfile})")
+                return comp.probe()[0]
+
             try:
-                wait_until(lambda: comp.proc.pid() is not None and comp.probe()[0], timeout,
-                           f"{comp.name} (see {comp.proc.logfile})", interval=0.25)
+                wait_until(ready, timeout, f"{comp.name} (see {comp.proc.logfile})", interval=0.25)
             except TimeoutError as exc:
                 progress.update(task, description=f"[red]{comp.name}: not healthy[/red]")
                 err.print(f"[red]{exc}[/red] (pid {comp.proc.pid()}, health {comp.probe()[1]})")

@@ -71,7 +71,7 @@ class Proc:
         self.pidfile.write_text(str(proc.pid))
         return proc.pid
 
-    def stop(self, timeout: float = 20.0) -> bool:
+    def stop(self, timeout: float = 30.0) -> bool:
         """SIGTERM, wait up to ``timeout``, then SIGKILL. Returns whether it was running."""
         pid = self.pid()
         if not pid:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import socket
 import time
 import urllib.error
@@ -45,8 +46,27 @@ def tansu_argv(port: int, host: str = "127.0.0.1") -> list[str]:
             "--storage-engine", "memory://tansu/"]
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port free now, below the kernel's ephemeral range: a port the kernel handed out (bind to 0) can be
+    taken a moment later as the local end of some outgoing connection, and the server meant for it fails."""
+    low, _ = _ephemeral_range()
+    for _ in range(200):
+        port = random.randrange(10_000, max(10_001, low))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # nothing free below the range: take what the kernel gives
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 

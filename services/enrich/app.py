@@ -21,6 +21,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from newsflow.runtime import fetch_backoff
 from newsflow.runtime.metrics import CONSUMER_LAG
+from newsflow.runtime.shutdown import exit_after
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES
 from schemas import DecodeError, RawArticle, Topics, dead_letter, decode, encode
 from schemas.codec import DECODE_REASONS
@@ -237,6 +238,8 @@ async def _commit_timer() -> None:
 async def _drain(sender, **kwargs) -> None:
     """SIGTERM: take nothing new, give the batches in flight a bounded time, commit what finished."""
     state["draining"] = True
+    # faust then stops its consumer and producer; should that hang, the process still ends.
+    exit_after(settings.enrich_shutdown_grace_s + 15, "enrich's stop")
     pending = set(batches)
     if pending:
         log.info("finishing batches in flight", extra={"batches": len(pending), "grace_s": settings.enrich_shutdown_grace_s})

@@ -4,18 +4,21 @@ dead-lettered, and that consumer lag returns to zero. `pytest -m faults` runs it
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 import pytest
 
 from newsflow.cli.procs import Proc
-from newsflow.runtime.servers import free_port, wait_until
-from schemas import Topics, encode
+from newsflow.runtime.servers import free_port, http_json, wait_until
+from schemas import ArticleSubmission, Topics, encode, original_record
 from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
+from services.ingest.prepare import prepare
 from tests.factories import enriched
 from tests.faults.harness import (CRASH_MARKER, Deployment, corpus, deployment_env, finish, ids_of, terminate,
                                   wait_mid_run)
@@ -138,10 +141,6 @@ def test_broker_restarted_mid_run(fresh, tmp_path):
 def test_poison_messages_on_both_topics_are_dead_lettered_once_and_the_rest_indexed(fresh, tmp_path):
     tag = "poison"
     articles, mark = corpus(tag, RUN), dead_letter_mark(fresh)
-    from services.ingest.prepare import prepare
-    from schemas import ArticleSubmission
-    from datetime import datetime, timezone
-
     now = datetime.now(timezone.utc)
     raws = [prepare(ArticleSubmission.model_validate(a), "faults", now, 10**7) for a in articles]
     good = [(r.id.encode(), *encode(r)) for r in raws]
@@ -184,10 +183,8 @@ def test_poison_messages_on_both_topics_are_dead_lettered_once_and_the_rest_inde
     want = sorted([("enrich", r) for _, r in raw_poison] + [("index", r) for _, r in enriched_poison])
     assert got == want
     by_key = {d.key: d for d in letters}
-    import base64
     for (key, value, _), _reason in raw_poison + enriched_poison:
         letter = by_key[base64.b64encode(key).decode()]
-        from schemas import original_record
         assert original_record(letter)[1] == value, "the dead letter does not hold the original bytes"
     assert fresh.ready("enrich")[0] == 200 and fresh.ready("index")[0] == 200
 
@@ -230,8 +227,6 @@ def test_two_enrich_workers_one_killed_the_other_takes_over(group_deployment, tm
                   fresh.env | {"NEWSFLOW_ENRICH_PORT": str(port), "NEWSFLOW_ENRICH_PROCESSES": "1"})
     second.start()
     try:
-        from newsflow.runtime.servers import http_json
-
         def assigned(p: int) -> int:
             code, body = http_json(f"http://127.0.0.1:{p}/readyz")
             return (body or {}).get("assigned_partitions", 0) if code == 200 else 0
