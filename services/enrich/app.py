@@ -153,8 +153,9 @@ async def publish(messages) -> None:
     attempt = 0
     while True:
         try:
-            deliveries = [await topic.send(key=key, value=value, headers=headers) for topic, key, value, headers in messages]
-            await asyncio.gather(*deliveries)
+            # Bounded: after a broker restart a producer can be left waiting on a request that will never be
+            # answered, and an unbounded wait would hold the batch's slot, and so its partitions, for ever.
+            await asyncio.wait_for(_send_all(messages), timeout=settings.enrich_publish_timeout_s)
             if not state["publishing_ok"]:
                 log.info("publishing again")
             state["publishing_ok"] = True
@@ -168,6 +169,11 @@ async def publish(messages) -> None:
                 log.warning("cannot publish; retrying", extra={"error": repr(exc), "messages": len(messages)})
             state["publishing_ok"] = False
             await asyncio.sleep(random.uniform(0, min(settings.retry_max_backoff_s, 0.2 * 2**attempt)))
+
+
+async def _send_all(messages) -> None:
+    deliveries = [await topic.send(key=key, value=value, headers=headers) for topic, key, value, headers in messages]
+    await asyncio.gather(*deliveries)
 
 
 async def run_batch(events, slots: asyncio.Semaphore) -> None:

@@ -28,6 +28,9 @@ class EnrichSettings(CommonSettings):
     enrich_shutdown_grace_s: float = Field(
         10.0, ge=0, description="On SIGTERM, how long batches in flight may take to finish before they are abandoned (and re-delivered)."
     )
+    enrich_publish_timeout_s: float = Field(
+        30.0, gt=0, description="Longest wait for the broker to acknowledge a batch's messages before they are sent again."
+    )
     retry_max_backoff_s: float = Field(30.0, gt=0, description="Ceiling of the backoff while the broker cannot take what enrich publishes.")
     enrich_crash_marker: str = Field(
         "", description="Fault injection, off when empty: a worker process given an article containing this text exits "

@@ -108,7 +108,8 @@ class Ingest:
             pass  # each future below says whether its article made it
         for result, future in pending:
             try:
-                future.get(timeout=0)
+                meta = future.get(timeout=0)
+                result.update(partition=meta.partition, offset=meta.offset)  # where the broker says it stored it
                 PRODUCED.inc()
                 self.last_error = None
             except Exception as exc:  # noqa: BLE001 - any failure, a timeout included, means "not stored"

@@ -110,13 +110,13 @@ def test_elasticsearch_unavailable_for_30_seconds(fresh, tmp_path):
     fresh.feed(articles, tmp_path)
     wait_mid_run(lambda: fresh.stored_count("es-down"), 40, RUN, "indexed articles")
     outage_started = time.monotonic()
-    fresh.proc("elasticsearch").stop()
+    fresh.local_service("stop", "elasticsearch")
     wait_until(lambda: fresh.ready("index")[0] == 503, 60, "index reporting itself unready", interval=0.1)
     assert fresh.ready("index")[1]["elasticsearch_ok"] is False
     # The outage lasts 30 s by definition of the scenario: this is its length, not a wait for something.
     time.sleep(max(0.0, 30 - (time.monotonic() - outage_started)))
     assert fresh.proc("index").pid() == index_pid, "index exited during the outage:\n" + log_tail(fresh.proc("index"))
-    fresh.up()  # starts Elasticsearch again, nothing else
+    fresh.local_service("start", "elasticsearch")
     wait_until(lambda: fresh.ready("index")[0] == 200, 120, "index ready again on its own", interval=0.2)
     fresh.assert_exactly_once("es-down", ids_of(articles), mark)
     assert fresh.pid("index") == index_pid, "index was restarted instead of recovering"
@@ -129,8 +129,7 @@ def test_broker_restarted_mid_run(fresh, tmp_path):
     before = fresh.end_offsets(Topics.ENRICHED)
     feeding = fresh.start_feeding(articles, tmp_path, NEWSFLOW_FEED_BATCH="5")
     wait_mid_run(lambda: fresh.end_offsets(Topics.ENRICHED) - before, 30, RUN, "enriched articles")
-    fresh.proc("kafka").stop()  # a clean stop: the local broker persists its data on SIGTERM
-    fresh.up()  # starts the broker again; the services must reconnect by themselves
+    fresh.local_service("restart", "kafka")  # see Deployment.local_service for why not a signal to the process
     finish(feeding)
     fresh.assert_exactly_once("broker-restart", ids_of(articles), mark)
     assert {name: fresh.pid(name) for name in pids} == pids, "a service died with the broker instead of recovering"
