@@ -52,9 +52,14 @@ class Proc:
     def _is_ours(self, pid: int) -> bool:
         # A recycled pid must not be mistaken for our process (and killed by `down`).
         try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            raw = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             return True  # no /proc here: trust the pid file
+        if not raw:
+            # Just started: Popen returns once exec has closed its pipe, which is before the kernel has
+            # put the new program's arguments in place, so for a moment the command line reads empty.
+            return True
+        cmdline = raw.split(b"\0")
         return any(self.argv[-1].encode() in part for part in cmdline) or self.argv[0].encode() in cmdline[0]
 
     def start(self) -> int:
