@@ -208,7 +208,12 @@ def search(
 
 
 def _lag_table(readings: list[LagRate], title: str | None = None) -> Table:
-    table = Table("group", "topic", "partition", "committed", "end", "lag", "lag/s", "consumed/s", title=title)
+    table = Table(title=title)
+    # Names are never cut: in a narrow terminal the figures wrap instead.
+    for name in ("group", "topic"):
+        table.add_column(name, no_wrap=True, min_width=max([len(name)] + [len(getattr(r.row, name)) for r in readings]))
+    for name in ("part", "commit", "end", "lag", "lag/s", "read/s"):
+        table.add_column(name, justify="right")
 
     def rate(value: float | None) -> str:
         return "-" if value is None else f"{value:+.1f}"
