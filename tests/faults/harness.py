@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus import paragraphs
-from newsflow.cli.lag import consumer_lag, pipeline_groups
+from newsflow.cli.lag import LagReader, consumer_lag, pipeline_groups
 from newsflow.cli.procs import Proc, alive
 from newsflow.runtime.servers import free_port, http_json, noida_binary, wait_until
 from newsflow.runtime.settings import CommonSettings
@@ -115,14 +115,12 @@ class Deployment:
         return CommonSettings(es_url=self.env["NEWSFLOW_ES_URL"]).elasticsearch(request_timeout=30)
 
     def end_offsets(self, topic: str) -> int:
-        from kafka import KafkaConsumer, TopicPartition
-
-        consumer = KafkaConsumer(**self.kafka_config, enable_auto_commit=False)
+        """Messages ever written to ``topic``: the sum of its partitions' end offsets."""
+        reader = LagReader(self.kafka_config, client_id="newsflow-faults")
         try:
-            tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-            return sum(consumer.end_offsets(tps).values()) if tps else 0
+            return sum(reader.end_offsets([topic]).values())
         finally:
-            consumer.close()
+            reader.close()
 
     def stored_ids(self, tag: str) -> list[str]:
         """Every document id of this scenario's source, repeats included (a second copy would show twice)."""
