@@ -81,6 +81,14 @@ class Batch:
             or time.monotonic() - self.started >= settings.bulk_max_wait_s
         )
 
+    def drop(self, partitions) -> int:
+        """Forget the records of ``partitions``; return how many there were."""
+        gone = {(tp.topic, tp.partition) for tp in partitions}
+        keep = [r for r in self.records if (r.topic, r.partition) not in gone]
+        dropped, self.records = len(self.records) - len(keep), keep
+        self.size = sum(len(r.value or b"") for r in keep)
+        return dropped
+
     def offsets(self) -> dict:
         """The offsets to commit: one past the last record of each partition."""
         top: dict = {}
@@ -124,15 +132,21 @@ class Indexer:
     def run(self) -> None:
         indexer = self
 
-        class FlushOnRevoke(ConsumerRebalanceListener):
+        class DropOnRevoke(ConsumerRebalanceListener):
+            # Called on kafka-python's IO thread, where a blocking call (a commit) raises and ends the
+            # service. So the batch's records of revoked (or lost) partitions are dropped uncommitted:
+            # their next owner, maybe this one, reads them again from the last commit, and writing the
+            # same versions again changes nothing.
             def on_partitions_revoked(self, revoked):
-                if indexer.batch.records and not indexer.stop.is_set():
-                    indexer.flush()
+                dropped = indexer.batch.drop(revoked)
+                if dropped:
+                    log.info("partitions revoked; their records will be re-delivered",
+                             extra={"dropped": dropped, "partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in revoked)})
 
             def on_partitions_assigned(self, assigned):
                 log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)})
 
-        self.consumer.subscribe([Topics.ENRICHED], listener=FlushOnRevoke())
+        self.consumer.subscribe([Topics.ENRICHED], listener=DropOnRevoke())
         try:
             while not self.stop.is_set():
                 room = self.settings.bulk_max_docs - len(self.batch.records)
