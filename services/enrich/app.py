@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from datetime import datetime, timezone
 
@@ -21,6 +20,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from newsflow.runtime import fetch_backoff
 from newsflow.runtime.metrics import CONSUMER_LAG
+from newsflow.runtime.retry import backoff_delay
 from newsflow.runtime.shutdown import exit_after
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES
 from schemas import DecodeError, RawArticle, Topics, dead_letter, decode, encode
@@ -168,7 +168,7 @@ async def publish(messages) -> None:
             if state["publishing_ok"]:
                 log.warning("cannot publish; retrying", extra={"error": repr(exc), "messages": len(messages)})
             state["publishing_ok"] = False
-            await asyncio.sleep(random.uniform(0, min(settings.retry_max_backoff_s, 0.2 * 2**attempt)))
+            await asyncio.sleep(backoff_delay(attempt, settings.retry_max_backoff_s))
 
 
 async def _send_all(messages) -> None:

@@ -11,7 +11,6 @@ re-delivery into a no-op.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.metrics import CONSUMER_LAG
+from newsflow.runtime.retry import backoff_delay
 from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, ensure_topics
 from schemas import DecodeError, EnrichedArticle, Topics, dead_letter, decode, encode
@@ -290,9 +290,7 @@ class Indexer:
             self.backoff(attempt)
 
     def backoff(self, attempt: int) -> None:
-        # Capped exponential backoff with full jitter, so restarted indexers do not stampede Elasticsearch.
-        delay = random.uniform(0, min(self.settings.retry_max_backoff_s, 0.2 * 2**attempt))
-        if self.stop.wait(delay):
+        if self.stop.wait(backoff_delay(attempt, self.settings.retry_max_backoff_s)):
             raise Stopping()
 
     def set_healthy(self, ok: bool, reason: str | None = None) -> None:
