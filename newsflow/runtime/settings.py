@@ -28,6 +28,8 @@ class CommonSettings(BaseSettings):
     es_ca_certs: str | None = Field(None, description="CA bundle for an HTTPS Elasticsearch.")
     topic_partitions: int = Field(6, ge=1, description="Partitions for topics newsflow creates.")
     topic_replication: int = Field(1, ge=1, description="Replication factor for topics newsflow creates.")
+    retry_max_backoff_s: float = Field(
+        30.0, gt=0, description="Ceiling of the backoff while a dependency (broker, Elasticsearch) cannot take what is sent.")
     log_level: str = Field("INFO")
     http_host: str = Field("127.0.0.1", description="Address the service's HTTP endpoint binds to.")
 

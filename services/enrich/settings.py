@@ -31,7 +31,6 @@ class EnrichSettings(CommonSettings):
     enrich_publish_timeout_s: float = Field(
         30.0, gt=0, description="Longest wait for the broker to acknowledge a batch's messages before they are sent again."
     )
-    retry_max_backoff_s: float = Field(30.0, gt=0, description="Ceiling of the backoff while the broker cannot take what enrich publishes.")
     enrich_crash_marker: str = Field(
         "", description="Fault injection, off when empty: a worker process given an article containing this text exits "
                         "at once, as on a native crash, so the crash path can be tested on a real deployment."

@@ -12,4 +12,3 @@ class IndexSettings(CommonSettings):
     bulk_max_bytes: int = Field(5_000_000, ge=10_000, description="...or this many bytes of documents...")
     bulk_max_wait_s: float = Field(1.0, gt=0, description="...or when the oldest waiting document is this old.")
     index_session_timeout_s: float = Field(10.0, ge=6, le=300, description="An indexer that stops heartbeating leaves the group after this long.")
-    retry_max_backoff_s: float = Field(30.0, gt=0, description="Ceiling of the exponential backoff on transient errors.")
