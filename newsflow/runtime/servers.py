@@ -26,8 +26,9 @@ def noida_binary() -> str:
 def noida_argv(data_dir: Path, ports: dict[str, int], host: str = "127.0.0.1") -> list[str]:
     """noida-db serving only the services named in ``ports`` (``kafka``, ``elasticsearch``) on those ports.
 
-    noida-db keeps its data as a snapshot it rewrites about once a second and on a clean stop (SIGTERM):
-    a SIGKILLed server loses what came since its last snapshot. A real broker or cluster does not."""
+    noida-db keeps its data as a snapshot it rewrites about once a second: a process stopped in the middle
+    of writes (even by SIGTERM) can lose its last acknowledged ones, which a real broker or cluster does not.
+    `noida-db stop|restart <service>` saves the data first."""
     argv = [noida_binary(), "start", "--only", ",".join(ports), "--data-dir", str(data_dir), "--host", host]
     for service, port in ports.items():
         argv += [f"--{service}-port", str(port)]
