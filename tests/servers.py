@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from newsflow.runtime.servers import es_up, free_port, kafka_up, noida_argv, tansu_argv, wait_until
+from newsflow.cli.local.embedded import noida_argv, tansu_argv
+from newsflow.runtime.servers import es_up, free_port, kafka_up, wait_until
 
 STACK = os.environ.get("NEWSFLOW_TEST_STACK", "local")
 

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsflow.cli import feeding, stack
+from newsflow.cli.local import apache
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.lag import LagRate, LagReader, pipeline_groups, watch
 from newsflow.cli.search import query_body, summarise
@@ -49,22 +50,54 @@ def init() -> None:
     out.print(f"topics ready ({', '.join(created) or 'already there'}); index {index} behind alias {s.es_alias}")
 
 
+def _chosen_stack(s: CliSettings, option: str | None) -> str:
+    """--stack, else NEWSFLOW_STACK when set, else the stack already running here, else embedded."""
+    if option:
+        if option not in stack.STACKS:
+            err.print(f"[red]--stack is one of {', '.join(stack.STACKS)}, not {option!r}[/red]")
+            raise typer.Exit(2)
+        return option
+    if "stack" in s.model_fields_set:
+        return s.stack
+    return stack.recorded_stack(s) or s.stack
+
+
 @app.command()
-def up(timeout: float = typer.Option(180, help="Seconds to wait for everything to be healthy.")) -> None:
+def up(
+    timeout: float = typer.Option(180, help="Seconds to wait for each component to be healthy."),
+    stack_option: Optional[str] = typer.Option(
+        None, "--stack", help="The local stack: embedded (noida-db) or apache (Apache Kafka and Elasticsearch). "
+                              "Default: NEWSFLOW_STACK, else what runs here, else embedded."),
+) -> None:
     """Start the local stack, the lag exporter, the three services and Prometheus; start only what is not running."""
     s = settings()
-    comps = stack.components(s)
+    chosen = _chosen_stack(s, stack_option)
+    managed = stack.manages_stack(s)
+    running = stack.recorded_stack(s)
+    if managed and running and running != chosen and any(c.proc.pid() for c in stack.components(s, running)):
+        err.print(f"[red]the {running} stack is running in {s.home.resolve()}[/red]: `newsflow down` first, "
+                  f"then `newsflow up --stack {chosen}` (each stack keeps its own data)")
+        raise typer.Exit(1)
+    comps = stack.components(s, chosen)
+    if managed:
+        stack.record_stack(s, chosen)
     last_infrastructure = max((i for i, c in enumerate(comps) if c.infrastructure), default=None)
     with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as progress:
         for i, comp in enumerate(comps):
             task = progress.add_task(f"{comp.name}: starting", total=1)
             was = comp.proc.pid()
             if not was:
-                if comp.group and stack.manages_stack(s):
-                    # This machine runs the group's only consumer and it is not running: any member left is dead.
+                if comp.group and managed and chosen == "embedded":
+                    # noida-db never expires a dead member, and this machine runs the group's only consumer,
+                    # which is not running: any member left is dead. (Kafka expires it after the session timeout.)
                     evict_group_members(s.kafka_client_config(), comp.group)
                 if comp.prepare:
-                    comp.prepare()
+                    try:
+                        comp.prepare(_progress_line(progress, task, comp.name))
+                    except apache.ApacheStackError as exc:
+                        progress.update(task, description=f"[red]{comp.name}: cannot start[/red]")
+                        err.print(f"[red]{comp.name}:[/red] {exc}", highlight=False)
+                        raise typer.Exit(1)
             pid = comp.proc.start()
 
             def ready(comp=comp) -> bool:
@@ -85,21 +118,40 @@ def up(timeout: float = typer.Option(180, help="Seconds to wait for everything t
                 init()
 
 
+def _progress_line(progress: Progress, task, name: str):
+    """Progress of a long step: the task's line on a terminal; elsewhere (CI, a log) a line every few seconds."""
+    last = {"at": 0.0}
+
+    def say(text: str) -> None:
+        progress.update(task, description=f"{name}: {text}")
+        if not err.is_terminal and time.monotonic() - last["at"] >= 3:
+            last["at"] = time.monotonic()
+            err.print(f"{name}: {text}", highlight=False, markup=False)
+
+    return say
+
+
 @app.command()
 def down() -> None:
     """Stop the three services, then the local stack (its data is kept)."""
-    for comp in reversed(stack.components(settings())):
+    s = settings()
+    for comp in reversed(stack.components(s)):
         stopped = comp.proc.stop()
         out.print(f"{comp.name}: {'stopped' if stopped else 'not running'}")
+    stack.record_stack(s, None)
 
 
 @app.command()
 def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
     """Show each component with its pid, address and health."""
-    rows = [c.status() for c in stack.components(settings())]
+    s = settings()
+    rows = [c.status() for c in stack.components(s)]
+    where = {"stack": stack.current_stack(s) if stack.manages_stack(s) else "external",
+             "home": str(s.home.resolve())}
     if as_json:
-        print(json.dumps({"components": rows}, indent=2))
+        print(json.dumps(where | {"components": rows}, indent=2))
     else:
+        out.print(f"stack: [bold]{where['stack']}[/bold]  home: {where['home']}", highlight=False)
         table = Table("component", "pid", "address", "health")
         for r in rows:
             colour = {"healthy": "green", "unhealthy": "yellow"}.get(r["health"], "red")

@@ -7,10 +7,18 @@ from newsflow.runtime.settings import CommonSettings
 
 class CliSettings(CommonSettings):
     home: Path = Field(Path(".newsflow"), description="Where `newsflow up` keeps pid files, logs and the local stack's data.")
+    stack: str = Field(
+        "embedded", pattern="^(embedded|apache)$",
+        description="Which local stack `newsflow up` runs: embedded (noida-db, no Java needed) or apache (Apache Kafka "
+                    "and Elasticsearch from their artifacts on Maven Central; needs a JDK and Maven).")
     local_stack: str = Field(
-        "auto", pattern="^(auto|noida|none)$",
-        description="auto: start noida-db when Kafka and Elasticsearch point at this machine; none: never start one.",
+        "auto", pattern="^(auto|always|none)$",
+        description="auto: start the local stack when Kafka and Elasticsearch point at this machine; always; none: never.",
     )
+    kafka_controller_port: int = Field(9093, description="The apache stack's KRaft controller listener (loopback).")
+    es_transport_port: int = Field(9300, description="The apache stack's Elasticsearch transport port (loopback).")
+    kafka_heap: str = Field("512m", pattern=r"^\d+[kmgKMG]$", description="Largest heap of the apache stack's Kafka JVM.")
+    es_heap: str = Field("1g", pattern=r"^\d+[kmgKMG]$", description="Heap of the apache stack's Elasticsearch JVM.")
     ingest_url: str | None = Field(None, description="Ingest's HTTP API (default http://127.0.0.1:$NEWSFLOW_INGEST_PORT).")
     ingest_port: int = 8081
     enrich_port: int = 8082

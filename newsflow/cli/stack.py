@@ -1,8 +1,14 @@
 """The local deployment `newsflow up` manages: the local stack, the lag exporter, the three services, Prometheus.
 
-On this machine the stack is two noida-db processes, one serving the Kafka protocol and one the
-Elasticsearch API, each with its own data directory: either can be stopped and started (an outage,
-a broker restart) while the other keeps running, as on a real deployment.
+The local stack is two processes, one for Kafka and one for Elasticsearch, each with its own data
+directory, so either can fail or restart (an outage, a broker restart) while the other keeps running, as
+on a real deployment. Which two is the stack's choice (NEWSFLOW_STACK, `newsflow up --stack`):
+
+- ``embedded``: noida-db twice, one serving the Kafka protocol and one the Elasticsearch API;
+- ``apache``: Apache Kafka's broker and an Elasticsearch node, two JVMs (newsflow/cli/local/apache.py).
+
+Ports, commands and services are the same on both. `newsflow up` records the stack it started in the
+home, so `status` and `down` act on what runs even where NEWSFLOW_STACK now says otherwise.
 """
 
 from __future__ import annotations
@@ -11,12 +17,17 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
+from newsflow.cli.local import apache
+from newsflow.cli.local.embedded import noida_argv
 from newsflow.cli.procs import Proc
 from newsflow.cli.settings import CliSettings
-from newsflow.runtime.servers import es_up, http_json, http_status, kafka_up, noida_argv
+from newsflow.runtime.servers import es_up, http_json, http_status, kafka_up
+
+STACKS = ("embedded", "apache")
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -29,7 +40,8 @@ class Component:
     probe: Callable[[], tuple[bool, dict]]
     group: str | None = None  # the consumer group of a consuming service
     infrastructure: bool = False  # part of the local stack: `newsflow init` runs once it is up
-    prepare: Callable[[], object] | None = None  # run before starting it (e.g. writing its configuration)
+    # Run before starting it (assembling, writing its configuration); given a function that shows progress.
+    prepare: Callable[[Callable[[str], None]], object] | None = None
 
     def status(self) -> dict:
         pid = self.proc.pid()
@@ -49,7 +61,34 @@ def manages_stack(s: CliSettings) -> bool:
         return False
     es = urlsplit(s.es_url)
     local = es.hostname in LOCAL_HOSTS and _hostport(s.kafka_bootstrap)[0] in LOCAL_HOSTS
-    return s.local_stack == "noida" or local
+    return s.local_stack == "always" or local
+
+
+def _record(s: CliSettings) -> Path:
+    return s.home.resolve() / "run" / "stack"
+
+
+def recorded_stack(s: CliSettings) -> str | None:
+    """The stack `newsflow up` last started in this home, until `newsflow down` stops it."""
+    try:
+        name = _record(s).read_text().strip()
+    except OSError:
+        return None
+    return name if name in STACKS else None
+
+
+def record_stack(s: CliSettings, name: str | None) -> None:
+    path = _record(s)
+    if name is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(name + "\n")
+
+
+def current_stack(s: CliSettings) -> str:
+    """The stack to show and stop: the one running here if any, else the configured one."""
+    return recorded_stack(s) or s.stack
 
 
 def prometheus_binary(s: CliSettings) -> str | None:
@@ -66,24 +105,55 @@ def _ready_probe(port: int) -> Callable[[], tuple[bool, dict]]:
     return probe
 
 
-def components(s: CliSettings) -> list[Component]:
-    """In start order; `newsflow down` stops them in reverse."""
+def _embedded(s: CliSettings, home: Path, env: dict) -> list[Component]:
+    kafka_port = _hostport(s.kafka_bootstrap)[1]
+    es_port = urlsplit(s.es_url).port or 9200
+    return [
+        Component("kafka", Proc("kafka", noida_argv(home / "data" / "kafka", {"kafka": kafka_port}), home, env),
+                  s.kafka_bootstrap, lambda: (kafka_up(s.kafka_bootstrap), {}), infrastructure=True),
+        Component("elasticsearch",
+                  Proc("elasticsearch", noida_argv(home / "data" / "elasticsearch", {"elasticsearch": es_port}), home, env),
+                  s.es_url, lambda: (es_up(s.es_url), {}), infrastructure=True),
+    ]
+
+
+def _apache(s: CliSettings, home: Path, env: dict) -> list[Component]:
+    kafka = apache.KafkaNode(home / "data" / "apache" / "kafka", home / "apache" / "kafka",
+                             _hostport(s.kafka_bootstrap)[1], s.kafka_controller_port, s.kafka_heap)
+    es = apache.ElasticsearchNode(home / "data" / "apache" / "elasticsearch", home / "apache" / "elasticsearch",
+                                  home / "logs" / "elasticsearch-node", urlsplit(s.es_url).port or 9200,
+                                  s.es_transport_port, s.es_heap)
+
+    def prepare_kafka(say) -> None:
+        dist = apache.kafka_dist(say)
+        kafka.write_config()
+        if kafka.format_storage(dist):
+            say("formatted Kafka's storage")
+
+    def prepare_es(say) -> None:
+        apache.elasticsearch_dist(say)
+        es.write_config()
+
+    return [
+        Component("kafka", Proc("kafka", kafka.argv(apache.kafka_dist_dir()), home, env), s.kafka_bootstrap,
+                  lambda: (kafka_up(s.kafka_bootstrap), {}), infrastructure=True, prepare=prepare_kafka),
+        Component("elasticsearch", Proc("elasticsearch", es.argv(apache.elasticsearch_dist_dir()), home, env), s.es_url,
+                  lambda: (es_up(s.es_url), {}), infrastructure=True, prepare=prepare_es),
+    ]
+
+
+def components(s: CliSettings, stack: str | None = None) -> list[Component]:
+    """In start order; `newsflow down` stops them in reverse. ``stack`` defaults to the one running here."""
     home = s.home.resolve()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     out = []
     if manages_stack(s):
-        env.setdefault("NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS", "100")  # see newsflow/runtime/fetch_backoff.py
-        kafka_port = _hostport(s.kafka_bootstrap)[1]
-        es_port = urlsplit(s.es_url).port or 9200
-        out.append(Component(
-            "kafka", Proc("kafka", noida_argv(home / "data" / "kafka", {"kafka": kafka_port}), home, env),
-            s.kafka_bootstrap, lambda: (kafka_up(s.kafka_bootstrap), {}), infrastructure=True,
-        ))
-        out.append(Component(
-            "elasticsearch", Proc("elasticsearch", noida_argv(home / "data" / "elasticsearch", {"elasticsearch": es_port}),
-                                  home, env),
-            s.es_url, lambda: (es_up(s.es_url), {}), infrastructure=True,
-        ))
+        stack = stack or current_stack(s)
+        if stack == "embedded":
+            env.setdefault("NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS", "100")  # see newsflow/runtime/fetch_backoff.py
+            out += _embedded(s, home, env)
+        else:
+            out += _apache(s, home, env)
     out.append(Component(
         "lag-exporter", Proc("lag-exporter", [sys.executable, "-m", "newsflow.cli.main", "exporter"], home, env),
         f"http://127.0.0.1:{s.lag_exporter_port}/metrics", _ready_probe(s.lag_exporter_port),
@@ -101,6 +171,6 @@ def components(s: CliSettings) -> list[Component]:
         url = f"http://127.0.0.1:{s.prometheus_port}"
         out.append(Component(
             "prometheus", Proc("prometheus", prometheus.argv(binary, s, home), home, env), url,
-            lambda: (http_status(f"{url}/-/ready") == 200, {}), prepare=lambda: prometheus.write_config(s, home),
+            lambda: (http_status(f"{url}/-/ready") == 200, {}), prepare=lambda say: prometheus.write_config(s, home),
         ))
     return out

@@ -21,7 +21,8 @@ from pathlib import Path
 from bench.corpus import paragraphs
 from newsflow.cli.lag import LagReader, consumer_lag, pipeline_groups
 from newsflow.cli.procs import Proc, alive
-from newsflow.runtime.servers import free_port, http_json, noida_binary, wait_until
+from newsflow.cli.local.embedded import noida_binary
+from newsflow.runtime.servers import free_port, http_json, wait_until
 from newsflow.runtime.settings import CommonSettings
 from schemas import ArticleSubmission, DeadLetter, Topics
 from services.ingest.prepare import article_id
