@@ -15,12 +15,12 @@ class Letter:
     letter: DeadLetter
 
 
-def read_letters(client_config: dict) -> list[Letter]:
+def read_letters(client_config: dict, topic: str = Topics.DEADLETTER) -> list[Letter]:
     consumer = KafkaConsumer(**client_config, client_id="newsflow-deadletters", enable_auto_commit=False,
                              consumer_timeout_ms=1000)
     try:
-        partitions = consumer.partitions_for_topic(Topics.DEADLETTER) or set()
-        tps = [TopicPartition(Topics.DEADLETTER, p) for p in sorted(partitions)]
+        partitions = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         if not tps:
             return []
         ends = consumer.end_offsets(tps)

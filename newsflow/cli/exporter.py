@@ -14,7 +14,6 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import REGISTRY
 
 from newsflow.cli.lag import LagReader
-from schemas import Topics
 
 log = logging.getLogger("newsflow.exporter")
 
@@ -29,9 +28,10 @@ SERIES = (KAFKA_UP, GROUP_LAG, GROUP_OFFSET, TOPIC_OFFSET, GROUP_MEMBERS, TOPIC_
 
 
 class LagCollector:
-    def __init__(self, reader: LagReader, groups: dict[str, str]):
+    def __init__(self, reader: LagReader, groups: dict[str, str], topics: list[str]):
         self.reader = reader
         self.groups = groups
+        self.topics = topics
         self.ok: bool | None = None  # None until the first scrape
         self.last_error: str | None = None
 
@@ -41,7 +41,7 @@ class LagCollector:
     def check(self) -> tuple[bool, dict]:
         """Readiness: whether Kafka answers now (the first probe reads before any scrape has)."""
         try:
-            self.reader.end_offsets([Topics.RAW])
+            self.reader.end_offsets(self.topics[:1])
             self.ok, self.last_error = True, None
         except (KafkaError, OSError) as exc:
             self.ok, self.last_error = False, repr(exc)
@@ -51,7 +51,7 @@ class LagCollector:
         up = GaugeMetricFamily(KAFKA_UP, "1 when the last reading from Kafka succeeded")
         try:
             rows = self.reader.lag(self.groups)
-            ends = self.reader.end_offsets([Topics.RAW, Topics.ENRICHED, Topics.DEADLETTER])
+            ends = self.reader.end_offsets(self.topics)
             members = self.reader.members(list(self.groups))
         except (KafkaError, OSError) as exc:
             if self.ok is not False:
@@ -97,7 +97,7 @@ class LagCollector:
         return self.ok is not False, {"service": "lag-exporter", "kafka_ok": self.ok, "last_error": self.last_error}
 
 
-def register(reader: LagReader, groups: dict[str, str]) -> LagCollector:
-    collector = LagCollector(reader, groups)
+def register(reader: LagReader, groups: dict[str, str], topics: list[str]) -> LagCollector:
+    collector = LagCollector(reader, groups, topics)
     REGISTRY.register(collector)
     return collector

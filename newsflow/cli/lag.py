@@ -15,8 +15,13 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from schemas import Topics
 
 
-def pipeline_groups(enrich_group: str, index_group: str) -> dict[str, str]:
-    return {enrich_group: Topics.RAW, index_group: Topics.ENRICHED}
+def pipeline_groups(s) -> dict[str, str]:
+    """Each consuming stage's group and the topic it reads, in the settings' namespace."""
+    return {s.scoped(s.enrich_group): s.scoped(Topics.RAW), s.scoped(s.index_group): s.scoped(Topics.ENRICHED)}
+
+
+def pipeline_topic_names(s) -> list[str]:
+    return [s.scoped(t) for t in (Topics.RAW, Topics.ENRICHED, Topics.DEADLETTER)]
 
 
 @dataclass(frozen=True)

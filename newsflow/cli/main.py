@@ -17,7 +17,7 @@ from rich.table import Table
 from newsflow.cli import feeding, stack
 from newsflow.cli.local import apache
 from newsflow.cli.deadletters import read_letters, replay
-from newsflow.cli.lag import LagRate, LagReader, pipeline_groups, watch
+from newsflow.cli.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names, watch
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
@@ -26,6 +26,7 @@ from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.servers import wait_until
 from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import ensure_topics, evict_group_members
+from schemas import Topics
 
 app = typer.Typer(help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
                   no_args_is_help=True, add_completion=False)
@@ -45,9 +46,9 @@ def init() -> None:
     from services.index.mapping import ensure_index
 
     s = settings()
-    created = ensure_topics(s.kafka_client_config(), s.topic_partitions, s.topic_replication)
-    index = ensure_index(s.elasticsearch(request_timeout=30), s.es_alias, s.es_index_version)
-    out.print(f"topics ready ({', '.join(created) or 'already there'}); index {index} behind alias {s.es_alias}")
+    created = ensure_topics(s.kafka_client_config(), s.topic_partitions, s.topic_replication, s.namespace)
+    index = ensure_index(s.elasticsearch(request_timeout=30), s.alias, s.es_index_version)
+    out.print(f"topics ready ({', '.join(created) or 'already there'}); index {index} behind alias {s.alias}")
 
 
 def _chosen_stack(s: CliSettings, option: str | None) -> str:
@@ -219,7 +220,7 @@ def _wait_searchable(s: CliSettings, ids: list[str], timeout: float) -> None:
         while len(found) < len(ids) and time.monotonic() < deadline:
             missing = [i for i in ids if i not in found]
             for start in range(0, len(missing), 1000):
-                res = es.search(index=s.es_alias, query={"ids": {"values": missing[start:start + 1000]}},
+                res = es.search(index=s.alias, query={"ids": {"values": missing[start:start + 1000]}},
                                 size=1000, source=False, ignore_unavailable=True)
                 found.update(h["_id"] for h in res["hits"]["hits"])
             progress.update(task, completed=len(found))
@@ -242,7 +243,7 @@ def search(
 ) -> None:
     """Full-text search over the indexed articles."""
     s = settings()
-    res = s.elasticsearch(request_timeout=30).search(index=s.es_alias, **query_body(query, size))
+    res = s.elasticsearch(request_timeout=30).search(index=s.alias, **query_body(query, size))
     hits = res["hits"]["hits"]
     if as_json:
         print(json.dumps({"total": res["hits"]["total"]["value"],
@@ -288,7 +289,7 @@ def lag(
 ) -> None:
     """Committed offset, end offset and lag per consumer group, topic and partition (as the broker sees them)."""
     s = settings()
-    groups = pipeline_groups(s.enrich_group, s.index_group)
+    groups = pipeline_groups(s)
     reader = LagReader(s.kafka_client_config())
     try:
         if not watch_:
@@ -324,7 +325,7 @@ def exporter() -> None:
     configure_logging("lag-exporter", s.log_level)
     stop = stop_on_signals()
     reader = LagReader(s.kafka_client_config(), client_id="newsflow-lag-exporter")
-    collector = register(reader, pipeline_groups(s.enrich_group, s.index_group))
+    collector = register(reader, pipeline_groups(s), pipeline_topic_names(s))
     http = ServiceHTTP(s.http_host, s.lag_exporter_port, health=lambda: (True, {"service": "lag-exporter"}),
                        ready=collector.check).start()
     err.print(f"lag exporter on http://{s.http_host}:{http.port}/metrics")
@@ -339,7 +340,7 @@ def deadletters(
 ) -> None:
     """List the dead letters: what failed where, and why."""
     s = settings()
-    letters = read_letters(s.kafka_client_config())
+    letters = read_letters(s.kafka_client_config(), s.scoped(Topics.DEADLETTER))
     if as_json:
         print(json.dumps([{"offset": i.offset, **i.letter.model_dump(mode="json")} for i in letters], indent=2))
         return
@@ -360,7 +361,7 @@ def replay_cmd(
 ) -> None:
     """Send chosen dead letters back to their original topic, unchanged (after a fix)."""
     s = settings()
-    letters = read_letters(s.kafka_client_config())
+    letters = read_letters(s.kafka_client_config(), s.scoped(Topics.DEADLETTER))
     wanted = set(offsets or [])
     chosen = [i for i in letters if all_ or i.offset in wanted
               or (reason and i.letter.error_type == reason) or (stage and i.letter.stage == stage)]

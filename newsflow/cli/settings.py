@@ -38,5 +38,9 @@ class CliSettings(CommonSettings):
     prometheus_scrape_interval_s: float = Field(5.0, ge=0.5, le=300, description="How often the local Prometheus scrapes.")
 
     @property
+    def alias(self) -> str:
+        return self.scoped(self.es_alias)
+
+    @property
     def ingest_endpoint(self) -> str:
         return (self.ingest_url or f"http://127.0.0.1:{self.ingest_port}").rstrip("/")

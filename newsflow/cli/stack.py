@@ -158,8 +158,8 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
         "lag-exporter", Proc("lag-exporter", [sys.executable, "-m", "newsflow.cli.main", "exporter"], home, env),
         f"http://127.0.0.1:{s.lag_exporter_port}/metrics", _ready_probe(s.lag_exporter_port),
     ))
-    for name, port, group in (("ingest", s.ingest_port, None), ("enrich", s.enrich_port, s.enrich_group),
-                              ("index", s.index_port, s.index_group)):
+    for name, port, group in (("ingest", s.ingest_port, None), ("enrich", s.enrich_port, s.scoped(s.enrich_group)),
+                              ("index", s.index_port, s.scoped(s.index_group))):
         out.append(Component(
             name, Proc(name, [sys.executable, "-m", f"services.{name}"], home, env),
             f"http://127.0.0.1:{port}", _ready_probe(port), group,

@@ -30,8 +30,16 @@ class CommonSettings(BaseSettings):
     topic_replication: int = Field(1, ge=1, description="Replication factor for topics newsflow creates.")
     retry_max_backoff_s: float = Field(
         30.0, gt=0, description="Ceiling of the backoff while a dependency (broker, Elasticsearch) cannot take what is sent.")
+    namespace: str = Field(
+        "", pattern=r"^[A-Za-z0-9._-]*$",
+        description="Prefix of every topic, consumer group and search alias newsflow uses, so several pipelines share "
+                    "one Kafka cluster and one Elasticsearch (staging beside production; each test of the suite).")
     log_level: str = Field("INFO")
     http_host: str = Field("127.0.0.1", description="Address the service's HTTP endpoint binds to.")
+
+    def scoped(self, name: str) -> str:
+        """``name`` (a topic, a consumer group, the alias) in this pipeline's namespace."""
+        return f"{self.namespace}{name}"
 
     def kafka_client_config(self) -> dict:
         """Connection options in kafka-python's spelling."""

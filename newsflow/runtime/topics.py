@@ -19,23 +19,24 @@ MAX_MESSAGE_BYTES = 16 * 1024 * 1024
 _DAY_MS = 24 * 3600 * 1000
 
 
-def pipeline_topics(partitions: int, replication: int) -> list[NewTopic]:
+def pipeline_topics(partitions: int, replication: int, namespace: str = "") -> list[NewTopic]:
     common = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
     return [
-        NewTopic(Topics.RAW, partitions, replication, topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
-        NewTopic(Topics.ENRICHED, partitions, replication, topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
+        NewTopic(namespace + Topics.RAW, partitions, replication, topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
+        NewTopic(namespace + Topics.ENRICHED, partitions, replication,
+                 topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
         # Dead letters are rare and read by people: one partition keeps them in order, and they are kept
         # long enough to be fixed and replayed.
-        NewTopic(Topics.DEADLETTER, 1, replication, topic_configs=common | {"retention.ms": str(90 * _DAY_MS)}),
+        NewTopic(namespace + Topics.DEADLETTER, 1, replication, topic_configs=common | {"retention.ms": str(90 * _DAY_MS)}),
     ]
 
 
-def ensure_topics(client_config: dict, partitions: int, replication: int) -> list[str]:
-    """Create whichever pipeline topics are missing; return the names created."""
+def ensure_topics(client_config: dict, partitions: int, replication: int, namespace: str = "") -> list[str]:
+    """Create whichever pipeline topics (of ``namespace``) are missing; return the names created."""
     admin = KafkaAdminClient(**client_config, client_id="newsflow-admin")
     try:
         existing = set(admin.list_topics())
-        missing = [t for t in pipeline_topics(partitions, replication) if t.name not in existing]
+        missing = [t for t in pipeline_topics(partitions, replication, namespace) if t.name not in existing]
         created = []
         for topic in missing:
             try:

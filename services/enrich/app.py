@@ -52,7 +52,7 @@ settings = EnrichSettings()
 fetch_backoff.install(settings.kafka_empty_fetch_backoff_ms)
 
 app = faust.App(
-    settings.enrich_group,
+    settings.scoped(settings.enrich_group),
     broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
     store="memory://",
     web_enabled=False,  # our own /healthz and /metrics server runs beside it
@@ -72,9 +72,9 @@ app = faust.App(
 
 # Raw bytes both ways: decoding is ours, so a message that is not JSON is a dead letter, not a crash.
 # acks=False: faust does not commit this topic; commit_finished() does (see offsets.py for why).
-raw_topic = app.topic(Topics.RAW, key_serializer="raw", value_serializer="raw", acks=False)
-enriched_topic = app.topic(Topics.ENRICHED, key_serializer="raw", value_serializer="raw")
-deadletter_topic = app.topic(Topics.DEADLETTER, key_serializer="raw", value_serializer="raw")
+raw_topic = app.topic(settings.scoped(Topics.RAW), key_serializer="raw", value_serializer="raw", acks=False)
+enriched_topic = app.topic(settings.scoped(Topics.ENRICHED), key_serializer="raw", value_serializer="raw")
+deadletter_topic = app.topic(settings.scoped(Topics.DEADLETTER), key_serializer="raw", value_serializer="raw")
 
 pool: EnrichPool | None = None
 tracker = OffsetTracker()
@@ -232,7 +232,7 @@ def report_lag() -> None:
         end = consumer.highwater(tp)
         done = consumer._committed_offset.get(tp)
         if end is not None and done is not None:
-            CONSUMER_LAG.labels(settings.enrich_group, tp.topic, str(tp.partition)).set(max(0, end - done))
+            CONSUMER_LAG.labels(app.conf.id, tp.topic, str(tp.partition)).set(max(0, end - done))
 
 
 @app.timer(interval=settings.enrich_commit_interval_s)

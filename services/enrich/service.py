@@ -9,6 +9,7 @@ import faust
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.topics import ensure_topics
+from schemas import Topics
 from services.enrich import app as enrich_app
 from services.enrich.pool import EnrichPool
 
@@ -18,7 +19,8 @@ log = logging.getLogger("newsflow.enrich")
 def main() -> None:
     settings = enrich_app.settings
     configure_logging("enrich", settings.log_level)
-    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
+    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication,
+                  settings.namespace)
     pool = EnrichPool(settings.spacy_model, settings.spacy_components, settings.enrich_processes, settings.enrich_reload_every,
                       settings.enrich_crash_marker)
     pids = pool.warm()
@@ -34,7 +36,7 @@ def main() -> None:
                     "in_flight": enrich_app.tracker.in_flight(), "workers": pool.worker_pids()}
 
     http = ServiceHTTP(settings.http_host, settings.enrich_port, health=lambda: (True, {"service": "enrich"}), ready=ready).start()
-    log.info("enrich starting", extra={"port": http.port, "topic": "articles.raw.v1"})
+    log.info("enrich starting", extra={"port": http.port, "topic": settings.scoped(Topics.RAW)})
     worker = faust.Worker(enrich_app.app, loglevel=settings.log_level, quiet=True, override_logging=False,
                           redirect_stdouts=False)
     try:

@@ -107,7 +107,7 @@ class Indexer:
         self.settings = settings
         self.es = es
         self.stop = stop
-        self.index = index_name(settings.es_alias, settings.es_index_version)
+        self.index = index_name(settings.alias, settings.es_index_version)
         self.batch = Batch()
         self.committed: dict = {}
         self.healthy = True
@@ -115,7 +115,7 @@ class Indexer:
         self.consumer = KafkaConsumer(
             **settings.kafka_client_config(),
             client_id="newsflow-index",
-            group_id=settings.index_group,
+            group_id=settings.group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=settings.bulk_max_docs,
@@ -146,7 +146,7 @@ class Indexer:
             def on_partitions_assigned(self, assigned):
                 log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned)})
 
-        self.consumer.subscribe([Topics.ENRICHED], listener=DropOnRevoke())
+        self.consumer.subscribe([self.settings.scoped(Topics.ENRICHED)], listener=DropOnRevoke())
         try:
             while not self.stop.is_set():
                 room = self.settings.bulk_max_docs - len(self.batch.records)
@@ -211,7 +211,7 @@ class Indexer:
             end = self.consumer.highwater(tp)
             done = self.committed.get(tp)
             if end is not None and done is not None:
-                CONSUMER_LAG.labels(self.settings.index_group, tp.topic, str(tp.partition)).set(max(0, end - done))
+                CONSUMER_LAG.labels(self.settings.group, tp.topic, str(tp.partition)).set(max(0, end - done))
 
     def index_all(self, pending, now: datetime) -> list:
         """Write every article, retrying the transient failures; return the ones to dead-letter."""
@@ -273,7 +273,7 @@ class Indexer:
                     key=record.key, headers=record.headers, value=record.value, failed_at=datetime.now(timezone.utc),
                 )
                 value, headers = encode(letter)
-                futures.append(self.producer.send(Topics.DEADLETTER, key=record.key, value=value, headers=headers))
+                futures.append(self.producer.send(self.settings.scoped(Topics.DEADLETTER), key=record.key, value=value, headers=headers))
             try:
                 self.producer.flush(timeout=30)
             except KafkaError:
@@ -308,14 +308,15 @@ def main() -> None:
     settings = IndexSettings()
     configure_logging("index", settings.log_level)
     stop = stop_on_signals()
-    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
+    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication,
+                  settings.namespace)
     es = settings.elasticsearch(request_timeout=30)
-    ensure_index(es, settings.es_alias, settings.es_index_version)
+    ensure_index(es, settings.alias, settings.es_index_version)
     indexer = Indexer(settings, es, stop)
     HEALTHY.set(1)
     http = ServiceHTTP(settings.http_host, settings.index_port, health=lambda: (True, {"service": "index"}),
                        ready=indexer.ready).start()
-    log.info("index ready", extra={"port": http.port, "topic": Topics.ENRICHED, "index": indexer.index})
+    log.info("index ready", extra={"port": http.port, "topic": settings.scoped(Topics.ENRICHED), "index": indexer.index})
     indexer.run()
     http.stop()
     log.info("index stopped")

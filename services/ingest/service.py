@@ -56,6 +56,7 @@ def validate(item: object, settings: IngestSettings, now: datetime):
 class Ingest:
     def __init__(self, settings: IngestSettings):
         self.settings = settings
+        self.topic = settings.scoped(Topics.RAW)
         self.producer = KafkaProducer(
             **settings.kafka_client_config(),
             client_id="newsflow-ingest",
@@ -92,7 +93,7 @@ class Ingest:
             value, headers = encode(raw)
             results.append({"index": index, "status": "accepted", "id": raw.id})
             try:
-                future = self.producer.send(Topics.RAW, key=raw.id.encode(), value=value, headers=headers)
+                future = self.producer.send(self.topic, key=raw.id.encode(), value=value, headers=headers)
             except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
                 self._failed(results[-1], exc)
                 continue
@@ -124,7 +125,7 @@ class Ingest:
 
     def health(self) -> tuple[bool, dict]:
         try:
-            partitions = len(self.producer.partitions_for(Topics.RAW) or ())
+            partitions = len(self.producer.partitions_for(self.topic) or ())
         except KafkaError as exc:
             partitions, self.last_error = 0, f"{type(exc).__name__}: {exc}"
         ok = partitions > 0
@@ -138,13 +139,14 @@ def main() -> None:
     settings = IngestSettings()
     configure_logging("ingest", settings.log_level)
     stop = stop_on_signals()
-    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication)
+    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication,
+                  settings.namespace)
     ingest = Ingest(settings)
     http = ServiceHTTP(
         settings.http_host, settings.ingest_port, health=lambda: (True, {"service": "ingest"}), ready=ingest.health,
         routes={"/v1/articles": ingest.submit},
     ).start()
-    log.info("ingest ready", extra={"port": http.port, "topic": Topics.RAW})
+    log.info("ingest ready", extra={"port": http.port, "topic": ingest.topic})
     stop.wait()
     log.info("ingest stopping")
     http.stop()  # finishes the requests in flight: their articles are acknowledged or reported failed
