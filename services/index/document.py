@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from schemas import EnrichedArticle
 
@@ -17,10 +17,20 @@ def to_document(article: EnrichedArticle, indexed_at: datetime) -> dict:
     for group in ("people", "organisations", "places", "other_entities"):
         doc[group] = [f["name"] for f in doc[group]]
     doc["entity_facets"] = [{k: f[k] for k in ("name", "label", "count", "variants")} for f in facets]
-    doc["mentioned_days"] = sorted({d["value"] for d in doc["dates"] if d["granularity"] == "day"})
+    doc["mentioned_days"] = sorted({d["value"] for d in doc["dates"] if d["granularity"] == "day" and _is_day(d["value"])})
     doc["mentioned_periods"] = sorted({d["value"] for d in doc["dates"] if d["value"] and d["granularity"] != "day"})
     doc["indexed_at"] = indexed_at.isoformat()
     return doc
+
+
+def _is_day(value: str | None) -> bool:
+    """A calendar day in ISO form. Elasticsearch's strict_date takes "2025-13-45" without complaint (measured on
+    8.19) and stores it as 2026-02-14: a producer's impossible day would become another day. It stays in ``dates``."""
+    try:
+        date.fromisoformat(value or "")
+        return len(value or "") == 10
+    except ValueError:
+        return False
 
 
 def bulk_action(article: EnrichedArticle, index: str, indexed_at: datetime) -> tuple[dict, dict]:

@@ -22,6 +22,14 @@ def test_document_has_flat_facets_for_search_and_counts_for_display():
     assert doc["indexed_at"] == NOW.isoformat()
 
 
+def test_an_impossible_day_is_kept_in_dates_but_not_made_a_searchable_day():
+    article = enriched(1)
+    bad = article.dates[0].model_copy(update={"value": "2025-13-45"})
+    doc = to_document(article.model_copy(update={"dates": [bad, *article.dates]}), NOW)
+    assert doc["mentioned_days"] == ["2025-03-03"]
+    assert [d["value"] for d in doc["dates"]] == ["2025-13-45", "2025-03-03"]
+
+
 def test_every_document_field_is_in_the_strict_mapping():
     doc = to_document(enriched(1), NOW)
     assert set(doc) <= set(MAPPINGS["properties"]), set(doc) - set(MAPPINGS["properties"])
