@@ -353,8 +353,7 @@ def test_services_are_configured_with_settings_they_read(compose):
     from services.index.settings import IndexSettings
     from services.ingest.settings import IngestSettings
 
-    classes = {"ingest": IngestSettings, "enrich": EnrichSettings, "index": IndexSettings, "init": CliSettings,
-               "lag-exporter": CliSettings}
+    classes = {"ingest": IngestSettings, "enrich": EnrichSettings, "index": IndexSettings, "init": CliSettings}
     for name, settings in classes.items():
         env = compose["services"][name]["environment"]
         known = {f"NEWSFLOW_{f.upper()}" for f in settings.model_fields}
@@ -362,7 +361,7 @@ def test_services_are_configured_with_settings_they_read(compose):
         assert newsflow <= known, (name, newsflow - known)
         assert env["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092", name
         port = f"NEWSFLOW_{name.upper()}_PORT"
-        if name not in ("init", "lag-exporter"):
+        if name != "init":
             assert env[port] == str(settings.model_fields[port.removeprefix("NEWSFLOW_").lower()].default), name
     # Only the services that use Elasticsearch get an Elasticsearch user, each its own.
     for name in ("ingest", "enrich"):
@@ -849,3 +848,30 @@ class stand_in_server:
     def __exit__(self, *exc) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# == compose and the local apache stack run the same servers =================================================
+
+def test_compose_runs_the_versions_the_apache_stack_assembles(compose):
+    from newsflow.cli.local import apache
+
+    services = compose["services"]
+    assert services["kafka"]["image"] == f"apache/kafka:{apache.kafka_version()}"
+    assert services["elasticsearch"]["image"] == f"elasticsearch:{apache.elasticsearch_version()}"
+    assert services["kibana"]["image"] == f"kibana:{apache.elasticsearch_version()}"
+
+
+def test_the_lag_exporter_watches_every_pipeline_group_and_topic_and_nothing_else(compose):
+    from newsflow.cli.lag import pipeline_groups, pipeline_topic_names
+    from newsflow.cli.settings import CliSettings
+
+    flags = dict(arg.split("=", 1) for arg in compose["services"]["lag-exporter"]["command"])
+    assert flags["--kafka.server"] == "kafka:9092" and flags["--web.listen-address"] == ":9308"
+    s = CliSettings()
+    # kafka-exporter's filters are unanchored Go regexps: anchored here, so they must match whole names.
+    for name in pipeline_groups(s):
+        assert re.fullmatch(flags["--group.filter"], name), name
+    for name in pipeline_topic_names(s):
+        assert re.fullmatch(flags["--topic.filter"], name), name
+    assert not re.search(flags["--group.filter"], "other-team-group")
+    assert not re.search(flags["--topic.filter"], "__consumer_offsets")
