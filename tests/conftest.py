@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import full_stack, kafka_kinds, kafka_only
+from tests.servers import STACK, kafka_kinds, kafka_of_kind, reference_servers
+from tests.tools import require_apache_tools
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
@@ -19,15 +20,25 @@ def seeds_dir() -> Path:
     return SEEDS
 
 
-@pytest.fixture
-def stack(tmp_path):
-    """Kafka + Elasticsearch, fresh for this test."""
-    with full_stack(tmp_path) as ep:
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    """The session's real Kafka and Elasticsearch (tests/servers.py), started on first use, stopped at the end."""
+    if STACK == "apache":
+        require_apache_tools()
+    with reference_servers(tmp_path_factory.mktemp("servers")) as ep:
         yield ep
 
 
+@pytest.fixture
+def isolated_servers(servers):
+    """The session's servers in a namespace of this test's own."""
+    from tests.servers import isolated
+
+    return isolated(servers)
+
+
 @pytest.fixture(params=kafka_kinds())
-def broker(request, tmp_path):
-    """A Kafka-protocol broker, once per kind (noida-db and Tansu here)."""
-    with kafka_only(request.param, tmp_path) as ep:
+def stack(request, servers, tmp_path):
+    """Kafka of each kind (the reference, noida-db, Tansu) with the reference Elasticsearch, in this test's namespace."""
+    with kafka_of_kind(request.param, servers, tmp_path) as ep:
         yield ep

@@ -27,10 +27,19 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
         "NEWSFLOW_INDEX_PORT": str(free_port()),
         "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()),
         "NEWSFLOW_PROMETHEUS_PORT": str(free_port()),
+        "NEWSFLOW_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "NEWSFLOW_ES_TRANSPORT_PORT": str(free_port()),
         "NEWSFLOW_TOPIC_PARTITIONS": "3",
         "PYTHONUNBUFFERED": "1",
     }
     return env | extra
+
+
+def local_stack_env(home: Path, stack: str, **extra: str) -> dict[str, str]:
+    """For `newsflow up` starting a local stack of its own (``embedded`` or ``apache``) on free ports."""
+    return isolated_env(home, NEWSFLOW_STACK=stack, NEWSFLOW_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+                        NEWSFLOW_ES_URL=f"http://127.0.0.1:{free_port()}", NEWSFLOW_KAFKA_HEAP="512m",
+                        NEWSFLOW_ES_HEAP="768m", **extra)
 
 
 def service_env(endpoints: Endpoints, home: Path, **extra: str) -> dict[str, str]:

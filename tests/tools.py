@@ -1,4 +1,5 @@
-"""System tools some tests need (Debian's prometheus package: prometheus and promtool).
+"""System tools some tests need: Debian's prometheus package (prometheus, promtool), and a JDK and Maven for
+the apache stack.
 
 Where one is missing the test skips and says how to install it; with NEWSFLOW_TEST_REQUIRE_TOOLS=1
 (as .ci/run sets) it fails instead, so CI can never pass without having run it."""
@@ -10,7 +11,10 @@ import shutil
 
 import pytest
 
-HOW = {"promtool": "apt-get install prometheus", "prometheus": "apt-get install prometheus"}
+from newsflow.cli.local.apache import DEBIAN_PACKAGES
+
+HOW = {"promtool": "apt-get install prometheus", "prometheus": "apt-get install prometheus",
+       **{tool: f"apt-get install {package}" for tool, package in DEBIAN_PACKAGES.items()}}
 
 
 def require(tool: str) -> str:
@@ -21,3 +25,9 @@ def require(tool: str) -> str:
     if os.environ.get("NEWSFLOW_TEST_REQUIRE_TOOLS") == "1":
         pytest.fail(message + "; NEWSFLOW_TEST_REQUIRE_TOOLS=1 makes this a failure")
     pytest.skip(message)
+
+
+def require_apache_tools() -> None:
+    """The apache stack's JDK and Maven (.ci/run installs them)."""
+    for tool in DEBIAN_PACKAGES:
+        require(tool)

@@ -92,13 +92,18 @@ class Proc:
         self.pidfile.unlink(missing_ok=True)
         return True
 
-    def kill(self) -> None:
-        """SIGKILL the whole process group at once (for fault injection)."""
+    def kill(self, missing_ok: bool = False) -> int | None:
+        """SIGKILL the whole process group at once (fault injection); the pid it killed. A process that is not
+        running is an error: a fault injected into nothing would let the test that asked for it pass."""
         pid = self.pid()
-        if pid:
-            _signal_group(pid, signal.SIGKILL)
-            while alive(pid):
-                time.sleep(0.05)
+        if not pid:
+            if missing_ok:
+                return None
+            raise ProcessLookupError(f"{self.name} is not running, so it cannot be killed ({self.diagnose()})")
+        _signal_group(pid, signal.SIGKILL)
+        while alive(pid):
+            time.sleep(0.05)
+        return pid
 
 
 def _signal_group(pid: int, sig: int) -> None:

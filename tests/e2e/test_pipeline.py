@@ -1,5 +1,6 @@
-"""End to end, as a user runs it: `newsflow up`, feed, search, lag, status, down — all three services
-on real Kafka-protocol and Elasticsearch-API servers."""
+"""End to end, as a user runs it: `newsflow up`, feed, search, lag, status, down — all three services, on
+each local stack `newsflow up` starts itself: apache (Apache Kafka and Elasticsearch, the reference) and
+embedded (noida-db, what `make run` starts on a machine without Java)."""
 
 from __future__ import annotations
 
@@ -8,25 +9,30 @@ import json
 import pytest
 
 from newsflow.cli.procs import Proc, alive
-from newsflow.runtime.servers import free_port, wait_until
+from newsflow.runtime.servers import wait_until
 from tests.conftest import EXAMPLES
-from tests.running import cli, cli_json, isolated_env
-from tests.servers import STACK, full_stack
+from tests.running import cli, cli_json, isolated_env, local_stack_env
+from tests.servers import STACK, reference_servers
+from tests.tools import require_apache_tools
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def deployment(tmp_path_factory):
-    """`newsflow up` in a fresh home; with the local stack it starts noida-db itself, as for a user."""
-    home = tmp_path_factory.mktemp("home")
-    env = isolated_env(home, NEWSFLOW_ENRICH_PROCESSES="2", NEWSFLOW_BULK_MAX_WAIT_S="0.3")
-    if STACK == "local":
-        env |= {"NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}"}
-        yield from _up(env)
-    else:
-        with full_stack(home) as ep:
-            yield from _up(env | ep.env() | {"NEWSFLOW_LOCAL_STACK": "none"})
+@pytest.fixture(scope="module", params=["apache", "embedded"])
+def deployment(request, tmp_path_factory):
+    """`newsflow up` in a fresh home, starting the local stack itself, as for a user; or, with
+    NEWSFLOW_TEST_STACK=docker|external, the three services on those servers."""
+    home = tmp_path_factory.mktemp(f"home-{request.param}")
+    tuning = {"NEWSFLOW_ENRICH_PROCESSES": "2", "NEWSFLOW_BULK_MAX_WAIT_S": "0.3"}
+    if STACK in ("docker", "external"):
+        if request.param == "embedded":
+            pytest.skip("the embedded stack is covered by the default run")
+        with reference_servers(home) as ep:
+            yield from _up(isolated_env(home, **tuning) | ep.env() | {"NEWSFLOW_LOCAL_STACK": "none"})
+        return
+    if request.param == "apache":
+        require_apache_tools()
+    yield from _up(local_stack_env(home, request.param, **tuning))
 
 
 def _up(env):
@@ -54,8 +60,10 @@ def test_status_lists_every_component_healthy(deployment):
     names = [c["name"] for c in components]
     services = ["lag-exporter", "ingest", "enrich", "index"]
     assert names[names.index("lag-exporter"):][:4] == services
-    if STACK == "local":
+    status = cli_json(["status", "--json"], deployment)
+    if deployment.get("NEWSFLOW_LOCAL_STACK") != "none":
         assert names[:2] == ["kafka", "elasticsearch"]
+        assert status["stack"] == deployment["NEWSFLOW_STACK"]
     assert all(c["health"] == "healthy" and c["pid"] and c["address"] for c in components), components
 
 
@@ -108,11 +116,14 @@ def test_feeding_again_adds_no_duplicates(deployment, seeds_dir):
 def test_up_brings_back_a_killed_service(deployment, tmp_path):
     home = deployment["NEWSFLOW_HOME"]
     enrich = Proc("enrich", ["services.enrich"], __import__("pathlib").Path(home))
-    enrich.kill()
+    killed = enrich.kill()
+    assert not alive(killed)
     status = {c["name"]: c for c in json.loads(cli(["status", "--json"], deployment).stdout)["components"]}
     assert status["enrich"]["health"] == "stopped"
     done = cli(["up"], deployment)
     assert done.returncode == 0, done.stderr.decode()
+    restarted = {c["name"]: c for c in cli_json(["status", "--json"], deployment)["components"]}["enrich"]
+    assert restarted["health"] == "healthy" and restarted["pid"] not in (None, killed)
     article = tmp_path / "after-restart.txt"
     article.write_text("Ferry service resumes\n\nThe Riverton ferry resumed service on Friday, the harbour office said.")
     done = cli(["feed", str(article), "--wait", "--timeout", "120"], deployment)

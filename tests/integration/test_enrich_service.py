@@ -1,4 +1,4 @@
-"""enrich (the faust app and its spaCy worker processes) on a real broker."""
+"""enrich (the faust app and its spaCy worker processes) on each Kafka: Apache Kafka, noida-db and Tansu."""
 
 import time
 from datetime import datetime, timezone
@@ -45,13 +45,13 @@ def test_a_200k_character_article_neither_costs_the_group_nor_holds_up_the_rest(
              for n in range(24)]
     with service("enrich", env, tmp_path):
         port = env["NEWSFLOW_ENRICH_PORT"]
-        produce(stack.kafka_bootstrap, Topics.RAW, [big_record] + [r for _, r in small])
+        produce(stack.kafka_bootstrap, stack.topic(Topics.RAW), [big_record] + [r for _, r in small])
         records = []
         deadline = time.monotonic() + 180
         readiness = []
         while len(records) < 25 and time.monotonic() < deadline:
             readiness.append(http_json(f"http://127.0.0.1:{port}/readyz")[1])
-            records = read_all(stack.kafka_bootstrap, Topics.ENRICHED, expect=0, timeout=10)
+            records = read_all(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), expect=0, timeout=10)
             time.sleep(0.5)
     assert len(records) == 25
     articles = [decode(r.value, r.headers, EnrichedArticle) for r in records]
@@ -76,9 +76,9 @@ def test_poison_messages_are_dead_lettered_and_the_rest_enriched(stack, tmp_path
         raw_record("Skip to Content\n\nRead more\n\nShare this article", through_ingest=False)[1],
     ]
     with service("enrich", env, tmp_path):
-        produce(stack.kafka_bootstrap, Topics.RAW, [good[0][1], *poison[:3], good[1][1], *poison[3:], *[g[1] for g in good[2:]]])
-        enriched = read_all(stack.kafka_bootstrap, Topics.ENRICHED, expect=5, timeout=120)
-        letters = read_all(stack.kafka_bootstrap, Topics.DEADLETTER, expect=6, timeout=60)
+        produce(stack.kafka_bootstrap, stack.topic(Topics.RAW), [good[0][1], *poison[:3], good[1][1], *poison[3:], *[g[1] for g in good[2:]]])
+        enriched = read_all(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), expect=5, timeout=120)
+        letters = read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), expect=6, timeout=60)
     assert sorted(decode(r.value, r.headers, EnrichedArticle).id for r in enriched) == sorted(g[0].id for g in good)
     reasons = sorted(DeadLetter.model_validate_json(r.value).error_type for r in letters)
     assert reasons == ["invalid", "no-article-text", "not-json", "not-utf8", "unknown-schema", "unsupported-version"]

@@ -1,4 +1,4 @@
-"""ingest and the CLI's feed on real Kafka-protocol brokers: noida-db and Tansu."""
+"""ingest and the CLI's feed on each Kafka: Apache Kafka, noida-db and Tansu."""
 
 import json
 
@@ -13,13 +13,13 @@ from tests.running import cli, service, service_env
 pytestmark = pytest.mark.integration
 
 
-def test_topics_are_created_once(broker):
-    config = {"bootstrap_servers": [broker.kafka_bootstrap]}
-    assert sorted(ensure_topics(config, 3, 1)) == sorted([Topics.RAW, Topics.ENRICHED, Topics.DEADLETTER])
-    assert ensure_topics(config, 3, 1) == []
+def test_topics_are_created_once(stack):
+    names = sorted(stack.topic(t) for t in (Topics.RAW, Topics.ENRICHED, Topics.DEADLETTER))
+    assert sorted(ensure_topics(stack.kafka_config, 3, 1, stack.namespace)) == names
+    assert ensure_topics(stack.kafka_config, 3, 1, stack.namespace) == []
 
 
-def test_feed_publishes_valid_files_and_names_each_bad_one(broker, tmp_path):
+def test_feed_publishes_valid_files_and_names_each_bad_one(stack, tmp_path):
     files = tmp_path / "in"
     files.mkdir()
     (files / "good.txt").write_text("Harbour works begin\n\nCrews in Riverton began repairs on Monday.")
@@ -29,7 +29,7 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(broker, tmp_path):
     (files / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
     (files / "notes.pdf").write_bytes(b"%PDF-1.4")
     (files / "wrong.json").write_text(json.dumps({"body": "the field is called text"}))
-    env = service_env(broker, tmp_path)
+    env = service_env(stack, tmp_path)
     with service("ingest", env, tmp_path):
         done = cli(["feed", str(files)], env)
         again = cli(["feed", str(files / "good.txt")], env)
@@ -41,7 +41,7 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(broker, tmp_path):
         assert any(name in line and reason in line for line in stderr.splitlines()), (name, stderr)
     assert again.returncode == 0
 
-    records = read_all(broker.kafka_bootstrap, Topics.RAW, expect=3)
+    records = read_all(stack.kafka_bootstrap, stack.topic(Topics.RAW), expect=3)
     assert len(records) == 3
     articles = [decode(r.value, r.headers, RawArticle) for r in records]
     assert all(r.key.decode() == a.id for r, a in zip(records, articles))
@@ -56,8 +56,8 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(broker, tmp_path):
     assert council.url == "https://example.org/council" and str(council.published).startswith("2025-03-04")
 
 
-def test_feed_from_stdin_as_jsonl(broker, tmp_path):
-    env = service_env(broker, tmp_path)
+def test_feed_from_stdin_as_jsonl(stack, tmp_path):
+    env = service_env(stack, tmp_path)
     lines = (b'{"text": "First line article about Riverton and its harbour."}\n'
              b'{"html": "<p>The second article says the ferry to Riverton runs again.</p>"}\n'
              b'{"oops": 1}\n'
