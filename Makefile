@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLE_QUERY ?= rotterdam
+STACK ?= $(or $(NEWSFLOW_STACK),embedded)
 
 .PHONY: setup run stop status test test-fast bench schemas eval clean
 
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/newsflow up
+	$(BIN)/newsflow up --stack $(STACK)
 	$(BIN)/newsflow feed examples/articles --wait
 	$(BIN)/newsflow search $(EXAMPLE_QUERY) --size 3
 	@echo
@@ -36,7 +37,7 @@ test-fast: setup
 	$(BIN)/python -m pytest tests/unit
 
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench --stack $(STACK)
 
 eval: setup
 	$(BIN)/python -m evaluation

@@ -1,11 +1,13 @@
-"""`make bench`: raw spaCy throughput against the whole pipeline's, on the same articles and cores.
+"""`make bench`: raw spaCy throughput against the whole pipeline's, on the same articles and cores, on a stack.
 
-    python -m bench [--articles 1000] [--out bench-results/bench.json]
+    python -m bench [--stack embedded|apache] [--articles 1000] [--archive 1000,10000,100000]
 
 1. raw spaCy: the same model and components, the same cleaned article bodies, ``nlp.pipe`` in one
    process per core with the model already loaded (the best case for spaCy alone);
 2. end to end: a fresh local stack and the three services (`newsflow up` in a temporary home),
-   articles fed to ingest until every one is searchable in Elasticsearch.
+   articles fed to ingest until every one is searchable in Elasticsearch;
+3. idle: the CPU every component burns while nothing flows;
+4. search as the archive grows (bench/archive.py), on the same stack.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ import tempfile
 import threading
 import time
 import urllib.request
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from bench.corpus import articles
+from bench.corpus import articles, paragraphs
 from bench.procstat import cpu_seconds, rss_mib, tree
 from bench.rawspacy import spacy_shard
 from newsflow.runtime.servers import free_port
@@ -116,71 +119,141 @@ def cli(env, *args, check=True):
                           stdout=subprocess.PIPE, text=True)
 
 
-def end_to_end(corpus: list[dict], processes: int) -> dict:
-    from elasticsearch import Elasticsearch
-
-    home = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
-    es_port, kafka_port = free_port(), free_port()
+@contextmanager
+def running_stack(stack: str, processes: int):
+    """A fresh local stack of kind ``stack`` and the services (`newsflow up` in a temporary home); its env and
+    the pid of every component."""
+    home = Path(tempfile.mkdtemp(prefix=f"newsflow-bench-{stack}-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {
-        "NEWSFLOW_HOME": str(home), "NEWSFLOW_ES_URL": f"http://127.0.0.1:{es_port}",
-        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{kafka_port}", "NEWSFLOW_INGEST_PORT": str(free_port()),
+        "NEWSFLOW_HOME": str(home), "NEWSFLOW_STACK": stack, "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}",
+        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "NEWSFLOW_INGEST_PORT": str(free_port()),
         "NEWSFLOW_ENRICH_PORT": str(free_port()), "NEWSFLOW_INDEX_PORT": str(free_port()),
-        "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()), "NEWSFLOW_PROMETHEUS": "off",
+        "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()), "NEWSFLOW_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "NEWSFLOW_ES_TRANSPORT_PORT": str(free_port()), "NEWSFLOW_PROMETHEUS": "off",
         "NEWSFLOW_ENRICH_PROCESSES": str(processes), "NEWSFLOW_LOG_LEVEL": "WARNING",
     }
-    console.print(f"  starting a fresh local stack and the services in {home}")
-    cli(env, "up")
+    console.print(f"  starting a fresh {stack} stack and the services in {home}")
+    subprocess.run([sys.executable, "-m", "newsflow.cli.main", "up"], env=env, check=True)
     try:
         status = json.loads(cli(env, "status", "--json").stdout)["components"]
-        sampler = MemorySampler({c["name"]: c["pid"] for c in status})
-        sampler.start()
-        es = Elasticsearch(env["NEWSFLOW_ES_URL"], request_timeout=30)
-        seen: dict[str, float] = {}
-        ingested: dict[str, float] = {}
-        url = f"http://127.0.0.1:{env['NEWSFLOW_INGEST_PORT']}/v1/articles"
-        started = time.time()
-        for i in range(0, len(corpus), 100):
-            body = json.dumps({"articles": [{"origin": "bench", "article": a} for a in corpus[i:i + 100]]}).encode()
-            req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(req, timeout=120) as resp:
-                for r in json.loads(resp.read())["results"]:
-                    assert r["status"] == "accepted", r
-        fed = time.time()
-        console.print(f"  fed {len(corpus)} articles in {fed - started:.1f} s; waiting until searchable")
-        while len(seen) < len(corpus):
-            res = es.search(index="articles", size=1000, source=["ingested_at"],
-                            query={"bool": {"filter": [{"term": {"source": "newsflow-bench"}}],
-                                            "must_not": [{"ids": {"values": list(seen)}}]}})
-            now = time.time()
-            for hit in res["hits"]["hits"]:
-                seen[hit["_id"]] = now
-                ingested[hit["_id"]] = datetime.fromisoformat(hit["_source"]["ingested_at"]).timestamp()
-            if time.time() - started > 3600:
-                raise TimeoutError("not all articles searchable after an hour")
-            time.sleep(0.2)
-        finished = max(seen.values())
-        sampler.stopped.set()
-        sampler.join()
-        latencies = sorted(seen[i] - ingested[i] for i in seen)
-        q = statistics.quantiles(latencies, n=100)
-        return {
-            "seconds": finished - started, "feed_seconds": fed - started,
-            "latency_s": {"p50": q[49], "p95": q[94], "p99": q[98], "max": latencies[-1]},
-            "peak_rss_mib": {k: round(v, 1) for k, v in sampler.peak.items()},
-            "cpu_seconds": {k: round(v, 1) for k, v in sampler.cpu.items()},
-            "enrich_worker_rss_mib": {"start": [round(v, 1) for v in sampler.workers_first.values()],
-                                      "end": [round(v, 1) for v in sampler.workers_last.values()]},
-        }
+        yield env, {c["name"]: c["pid"] for c in status}
     finally:
         cli(env, "down", check=False)
 
 
+def end_to_end(corpus: list[dict], env: dict, pids: dict[str, int]) -> dict:
+    from elasticsearch import Elasticsearch
+
+    sampler = MemorySampler(pids)
+    sampler.start()
+    es = Elasticsearch(env["NEWSFLOW_ES_URL"], request_timeout=30)
+    seen: dict[str, float] = {}
+    ingested: dict[str, float] = {}
+    url = f"http://127.0.0.1:{env['NEWSFLOW_INGEST_PORT']}/v1/articles"
+    started = time.time()
+    for i in range(0, len(corpus), 100):
+        body = json.dumps({"articles": [{"origin": "bench", "article": a} for a in corpus[i:i + 100]]}).encode()
+        req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as resp:
+            for r in json.loads(resp.read())["results"]:
+                assert r["status"] == "accepted", r
+    fed = time.time()
+    console.print(f"  fed {len(corpus)} articles in {fed - started:.1f} s; waiting until searchable")
+    while len(seen) < len(corpus):
+        res = es.search(index="articles", size=1000, source=["ingested_at"],
+                        query={"bool": {"filter": [{"term": {"source": "newsflow-bench"}}],
+                                        "must_not": [{"ids": {"values": list(seen)}}]}})
+        now = time.time()
+        for hit in res["hits"]["hits"]:
+            seen[hit["_id"]] = now
+            ingested[hit["_id"]] = datetime.fromisoformat(hit["_source"]["ingested_at"]).timestamp()
+        if time.time() - started > 3600:
+            raise TimeoutError("not all articles searchable after an hour")
+        time.sleep(0.2)
+    finished = max(seen.values())
+    sampler.stopped.set()
+    sampler.join()
+    latencies = sorted(seen[i] - ingested[i] for i in seen)
+    q = statistics.quantiles(latencies, n=100)
+    return {
+        "seconds": finished - started, "feed_seconds": fed - started,
+        "latency_s": {"p50": q[49], "p95": q[94], "p99": q[98], "max": latencies[-1]},
+        "peak_rss_mib": {k: round(v, 1) for k, v in sampler.peak.items()},
+        "cpu_seconds": {k: round(v, 1) for k, v in sampler.cpu.items()},
+        "enrich_worker_rss_mib": {"start": [round(v, 1) for v in sampler.workers_first.values()],
+                                  "end": [round(v, 1) for v in sampler.workers_last.values()]},
+    }
+
+
+def idle(pids: dict[str, int], seconds: float) -> dict:
+    """CPU of every component while nothing flows, as a share of one core, and its resident memory."""
+    def cpu() -> dict[str, float]:
+        return {name: sum(cpu_seconds(p) for p in tree(pid)) for name, pid in pids.items()}
+
+    console.print(f"  idle for {seconds:.0f} s: CPU of every component")
+    before, began = cpu(), time.monotonic()
+    time.sleep(seconds)  # the length of the idle window being measured, not a wait for something
+    after, elapsed = cpu(), time.monotonic() - began
+    share = {name: round((after[name] - before[name]) / elapsed * 100, 2) for name in pids}
+    return {"seconds": round(elapsed, 1), "percent_of_one_core": share, "total_percent_of_one_core": round(sum(share.values()), 2),
+            "rss_mib": {name: round(sum(rss_mib(p) for p in tree(pid)), 1) for name, pid in pids.items()}}
+
+
+def archive_scaling(env: dict, pids: dict[str, int], sizes: list[int], budget_s: float) -> list[dict]:
+    """Bulk-load generated articles up to each size and time the newsroom's queries at each (bench/archive.py)."""
+    from elasticsearch import Elasticsearch
+
+    from bench import archive
+    from services.index.mapping import ensure_index
+
+    es = Elasticsearch(env["NEWSFLOW_ES_URL"], request_timeout=300)
+    alias = "bench-archive"
+    index = ensure_index(es, alias, 1)
+    pool = paragraphs()
+    out: list[dict] = []
+    loaded = 0
+    for size in sizes:
+        step_started = time.monotonic()
+
+        def progress(n: int) -> None:
+            if n % 5000 == 0 or n == size:
+                console.print(f"    {n:,} articles loaded ({time.monotonic() - step_started:.0f} s)")
+
+        try:
+            seconds = archive.load(es, index, loaded, size, pool, progress)
+            es.indices.refresh(index=alias, request_timeout=600)
+        except Exception as exc:  # noqa: BLE001 - a server that cannot take the load is a result, not a crash
+            out.append({"articles": size, "stopped": f"{type(exc).__name__}: {str(exc)[:300]}"})
+            console.print(f"  [red]stopped at {size:,}: {exc}[/red]")
+            break
+        loaded = size
+        count = es.count(index=alias)["count"]
+        timings = archive.measure(es, alias, runs=30, budget_s=budget_s / 10)
+        search_pid = pids["elasticsearch"]
+        row = {"articles": count, "load_seconds": round(seconds, 1),
+               "load_docs_per_s": round((size - (out[-1]["articles"] if out else 0)) / seconds, 1),
+               "queries": timings, "search_server_rss_mib": round(sum(rss_mib(p) for p in tree(search_pid)), 1)}
+        out.append(row)
+        console.print(f"  {count:,} articles: " + ", ".join(f"{k} p50 {v['p50_ms']:.0f} ms / p99 {v['p99_ms']:.0f} ms"
+                                                          for k, v in timings.items())
+                      + f"; search server RSS {row['search_server_rss_mib']:.0f} MiB")
+        if seconds > budget_s or any(v["p50_ms"] > 10_000 for v in timings.values()):
+            console.print(f"  [yellow]stopping the archive here: loading took {seconds:.0f} s, or a query's p50 is over 10 s[/yellow]")
+            break
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", choices=["embedded", "apache"], default="embedded")
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--out", default="bench-results/bench.json")
+    parser.add_argument("--idle-seconds", type=float, default=30)
+    parser.add_argument("--archive", default="1000,10000,100000", help="archive sizes to measure search at; empty: skip")
+    parser.add_argument("--archive-budget-s", type=float, default=1800, help="stop growing the archive past this load time")
+    parser.add_argument("--out", default=None, help="default bench-results/bench-<stack>.json")
     args = parser.parse_args()
+    out_path = Path(args.out or f"bench-results/bench-{args.stack}.json")
 
     from newsflow.text.clean import clean_article
     from services.enrich.settings import EnrichSettings
@@ -189,24 +262,31 @@ def main() -> None:
     corpus = articles(args.articles)
     texts = [clean_article(a["text"], "text/plain", a["title"]).body for a in corpus]
     words = sum(len(t.split()) for t in texts)
-    console.print(f"{len(corpus)} articles, {words:,} words, {args.processes} cores")
+    console.print(f"{len(corpus)} articles, {words:,} words, {args.processes} cores, {args.stack} stack")
     console.print("[bold]1. raw spaCy[/bold]")
     raw = raw_spacy(texts, args.processes, settings.spacy_model, settings.spacy_components)
     console.print("[bold]cleaning and dates alone[/bold]")
     pure = pure_steps(corpus)
     console.print(f"  {pure['clean_articles_per_s']} articles/s cleaned, {pure['date_us_per_call_uncached']} µs per date")
-    console.print("[bold]2. end to end[/bold]")
-    e2e = end_to_end(corpus, args.processes)
+    sizes = [int(x) for x in args.archive.split(",") if x.strip()]
+    with running_stack(args.stack, args.processes) as (env, pids):
+        console.print("[bold]2. end to end[/bold]")
+        e2e = end_to_end(corpus, env, pids)
+        console.print("[bold]3. idle[/bold]")
+        quiet = idle(pids, args.idle_seconds)
+        console.print("[bold]4. search as the archive grows[/bold]")
+        scaling = archive_scaling(env, pids, sizes, args.archive_budget_s) if sizes else []
     for part in (raw, e2e):
         part["articles_per_s"] = round(len(corpus) / part["seconds"], 2)
         part["words_per_s"] = round(words / part["seconds"], 1)
-    result = {"articles": len(corpus), "words": words, "cores": args.processes, "model": settings.spacy_model,
-              "components": settings.spacy_components, "raw_spacy": raw, "end_to_end": e2e, "pure_steps": pure,
+    result = {"stack": args.stack, "articles": len(corpus), "words": words, "cores": args.processes,
+              "model": settings.spacy_model, "components": settings.spacy_components, "raw_spacy": raw,
+              "end_to_end": e2e, "idle": quiet, "archive": scaling, "pure_steps": pure,
               "ratio_end_to_end_over_raw": round(e2e["articles_per_s"] / raw["articles_per_s"], 3)}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(result, indent=2) + "\n")
 
-    table = Table("measure", "raw spaCy", "end to end")
+    table = Table("measure", "raw spaCy", f"end to end ({args.stack})")
     table.add_row("articles/s", str(raw["articles_per_s"]), str(e2e["articles_per_s"]))
     table.add_row("words/s", f"{raw['words_per_s']:,.0f}", f"{e2e['words_per_s']:,.0f}")
     table.add_row("ratio end to end / raw", "", f"{result['ratio_end_to_end_over_raw']:.3f}")
@@ -220,8 +300,22 @@ def main() -> None:
         table.add_row(f"CPU seconds {name}", "", f"{cpu:,.1f}")
     workers = e2e["enrich_worker_rss_mib"]
     table.add_row("enrich worker RSS start → end (MiB)", "", f"{workers['start']} → {workers['end']}")
+    table.add_row("idle CPU, whole stack (% of one core)", "", f"{quiet['total_percent_of_one_core']:.2f}")
+    for name, share in quiet["percent_of_one_core"].items():
+        table.add_row(f"  idle CPU {name} (% of one core)", "", f"{share:.2f}")
     Console().print(table)
-    console.print(f"written to {args.out}")
+    if scaling:
+        grid = Table("articles", "load docs/s", *(f"{q} p50/p99 ms" for q in scaling[0].get("queries", {})), "search RSS MiB",
+                     title=f"search as the archive grows ({args.stack})")
+        for row in scaling:
+            if "stopped" in row:
+                grid.add_row(f"{row['articles']:,}", "stopped: " + row["stopped"][:60])
+                continue
+            grid.add_row(f"{row['articles']:,}", f"{row['load_docs_per_s']:,.0f}",
+                         *(f"{v['p50_ms']:,.0f} / {v['p99_ms']:,.0f}" for v in row["queries"].values()),
+                         f"{row['search_server_rss_mib']:,.0f}")
+        Console().print(grid)
+    console.print(f"written to {out_path}")
 
 
 if __name__ == "__main__":

@@ -149,10 +149,16 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     rows = [c.status() for c in stack.components(s)]
     where = {"stack": stack.current_stack(s) if stack.manages_stack(s) else "external",
              "home": str(s.home.resolve())}
+    es_row = next((r for r in rows if r["name"] == "elasticsearch"), None)
+    warnings = []
+    if where["stack"] == "embedded" and es_row and es_row["health"] == "healthy":
+        warnings = stack.archive_warnings(s)
     if as_json:
-        print(json.dumps(where | {"components": rows}, indent=2))
+        print(json.dumps(where | {"components": rows, "warnings": warnings}, indent=2))
     else:
         out.print(f"stack: [bold]{where['stack']}[/bold]  home: {where['home']}", highlight=False)
+        for warning in warnings:
+            err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
         table = Table("component", "pid", "address", "health")
         for r in rows:
             colour = {"healthy": "green", "unhealthy": "yellow"}.get(r["health"], "red")

@@ -15,6 +15,9 @@ class CliSettings(CommonSettings):
         "auto", pattern="^(auto|always|none)$",
         description="auto: start the local stack when Kafka and Elasticsearch point at this machine; always; none: never.",
     )
+    embedded_article_limit: int = Field(
+        2_000, ge=0, description="`newsflow status` warns when the embedded stack holds more articles than this: "
+                                  "measured by `make bench`, its search slows past it (README).")
     kafka_controller_port: int = Field(9093, description="The apache stack's KRaft controller listener (loopback).")
     es_transport_port: int = Field(9300, description="The apache stack's Elasticsearch transport port (loopback).")
     kafka_heap: str = Field("512m", pattern=r"^\d+[kmgKMG]$", description="Largest heap of the apache stack's Kafka JVM.")

@@ -105,6 +105,19 @@ def _ready_probe(port: int) -> Callable[[], tuple[bool, dict]]:
     return probe
 
 
+def archive_warnings(s: CliSettings) -> list[str]:
+    """What `newsflow status` says when the embedded stack holds more than it serves well."""
+    try:
+        count = s.elasticsearch(request_timeout=10).count(index=s.alias, ignore_unavailable=True)["count"]
+    except Exception:  # noqa: BLE001 - status must answer even when the count cannot be had
+        return []
+    if count <= s.embedded_article_limit:
+        return []
+    return [f"the embedded stack holds {count:,} articles, and its search slows past {s.embedded_article_limit:,} "
+            "(see the README's archive figures). The apache stack (Apache Kafka and Elasticsearch) serves archives "
+            "of this size: `newsflow down`, then `newsflow up --stack apache` and feed them again."]
+
+
 def _embedded(s: CliSettings, home: Path, env: dict) -> list[Component]:
     kafka_port = _hostport(s.kafka_bootstrap)[1]
     es_port = urlsplit(s.es_url).port or 9200

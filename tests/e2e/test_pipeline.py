@@ -32,7 +32,11 @@ def deployment(request, tmp_path_factory):
         return
     if request.param == "apache":
         require_apache_tools()
-    yield from _up(local_stack_env(home, request.param, **tuning))
+        yield from _up(local_stack_env(home, request.param, **tuning))
+    else:
+        # As on a laptop without Java or Maven (what `make run` promises): nothing on the PATH at all.
+        empty = tmp_path_factory.mktemp("empty-path")
+        yield from _up(local_stack_env(home, request.param, PATH=str(empty), **tuning))
 
 
 def _up(env):
@@ -103,6 +107,16 @@ def test_seed_articles_become_searchable(deployment, seeds_dir):
     aleppo = search(deployment, "aleppo")
     assert len(aleppo) >= 5
     wait_until(lambda: total_lag(deployment) == 0, 120, "zero consumer lag")
+
+
+def test_status_warns_when_the_embedded_stack_holds_more_than_it_serves(deployment):
+    assert cli_json(["status", "--json"], deployment)["warnings"] == []
+    crowded = cli_json(["status", "--json"], deployment | {"NEWSFLOW_EMBEDDED_ARTICLE_LIMIT": "3"})
+    if deployment.get("NEWSFLOW_STACK") == "embedded":
+        (warning,) = crowded["warnings"]
+        assert "past 3" in warning and "--stack apache" in warning, warning
+    else:
+        assert crowded["warnings"] == []
 
 
 def test_feeding_again_adds_no_duplicates(deployment, seeds_dir):

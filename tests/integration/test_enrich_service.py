@@ -58,6 +58,8 @@ def test_a_200k_character_article_neither_costs_the_group_nor_holds_up_the_rest(
     done_at = {a.id: r.timestamp for a, r in zip(articles, records)}
     long_done = done_at[big.id]
     assert sum(done_at[s.id] < long_done for s, _ in small) >= 8, "small articles waited for the long one"
+    # Meaningful on Apache Kafka and Tansu, which expire a member that misses its 6 s session; noida-db never
+    # expires one, so there it cannot fail.
     assert all(state and state.get("in_group") for state in readiness), "the worker left its group"
     enriched = next(a for a in articles if a.id == big.id)
     assert len(enriched.body) > 190_000 and enriched.entities and enriched.entities[-1].end > 150_000
