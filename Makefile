@@ -43,7 +43,7 @@ eval: setup
 	$(BIN)/python -m evaluation
 
 schemas: setup
-	$(BIN)/python -m schemas.generate
+	$(BIN)/python -m newsflow.contract.generate
 
 clean: stop
 	rm -rf .newsflow

@@ -62,7 +62,7 @@ def pure_steps(corpus: list[dict]) -> dict:
     from datetime import date
 
     from newsflow.text.clean import clean_article
-    from services.enrich import dates
+    from newsflow.nlp import dates
 
     def best(fn) -> float:
         times = []
@@ -204,7 +204,7 @@ def archive_scaling(env: dict, pids: dict[str, int], sizes: list[int], budget_s:
     from elasticsearch import Elasticsearch
 
     from bench import archive
-    from services.index.mapping import ensure_index
+    from newsflow.contract.mapping import ensure_index
 
     es = Elasticsearch(env["NEWSFLOW_ES_URL"], request_timeout=300)
     alias = "bench-archive"
@@ -256,7 +256,7 @@ def main() -> None:
     out_path = Path(args.out or f"bench-results/bench-{args.stack}.json")
 
     from newsflow.text.clean import clean_article
-    from services.enrich.settings import EnrichSettings
+    from newsflow.stages.enrich.settings import EnrichSettings
 
     settings = EnrichSettings()
     corpus = articles(args.articles)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
-from schemas import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
+from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
 
 # Synthetic names: generic parts combined, so the archive has a long tail of people, places and
 # organisations the way news does (a few very often, most rarely).
@@ -75,7 +75,7 @@ def generated(n: int, paragraphs: list[str], vocab: Vocabulary, rng: random.Rand
 
 def load(es, index: str, start: int, stop: int, paragraphs: list[str], progress: Callable[[int], None]) -> float:
     """Bulk-load articles ``start``..``stop`` as the index stage writes them; the seconds it took."""
-    from services.index.document import bulk_action
+    from newsflow.stages.index.document import bulk_action
 
     rng = random.Random(start)
     vocab = vocabulary()

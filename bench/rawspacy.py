@@ -7,7 +7,7 @@ import time
 
 def spacy_shard(args):
     model, components, texts, batch_size, start_at = args
-    from services.enrich.nlp import load
+    from newsflow.nlp.recognise import load
 
     nlp, _ = load(model, components)
     list(nlp.pipe(texts[:8]))  # warm

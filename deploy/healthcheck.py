@@ -1,22 +1,25 @@
-"""Docker HEALTHCHECK for a newsflow service: GET /healthz on the port its setting names.
+"""Docker HEALTHCHECK for a newsflow stage: GET /healthz on the port its setting names.
 
-    python healthcheck.py NEWSFLOW_INGEST_PORT
+    python healthcheck.py ingest
 
-Exit 0 when the service answers 200, 1 otherwise (Docker's contract). Standard library only.
+Exit 0 when the stage answers 200, 1 otherwise (Docker's contract). The port is the stage's own setting
+(NEWSFLOW_INGEST_PORT), else the stage registry's default.
 """
 
 import os
 import sys
 import urllib.request
 
-DEFAULT_PORTS = {"NEWSFLOW_INGEST_PORT": "8081", "NEWSFLOW_ENRICH_PORT": "8082", "NEWSFLOW_INDEX_PORT": "8083"}
+from newsflow.contract.stages import STAGES
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[1] not in DEFAULT_PORTS:
-        print(f"usage: healthcheck.py {{{'|'.join(DEFAULT_PORTS)}}}", file=sys.stderr)
+    names = {s.name: s for s in STAGES}
+    if len(argv) != 2 or argv[1] not in names:
+        print(f"usage: healthcheck.py {{{'|'.join(names)}}}", file=sys.stderr)
         return 1
-    port = os.environ.get(argv[1]) or DEFAULT_PORTS[argv[1]]
+    entry = names[argv[1]]
+    port = os.environ.get(entry.port_setting) or str(entry.port)
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=4) as resp:
             return 0 if resp.status == 200 else 1

@@ -17,11 +17,11 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from schemas import ArticleSubmission
-from services.enrich.nlp import load
-from services.enrich.settings import EnrichSettings
-from services.enrich.transform import enrich_batch
-from services.ingest.prepare import prepare
+from newsflow.contract import ArticleSubmission
+from newsflow.nlp.recognise import SpacyRecogniser
+from newsflow.stages.enrich.settings import EnrichSettings
+from newsflow.nlp.enrichment import enrich_batch
+from newsflow.stages.ingest.prepare import prepare
 
 HERE = Path(__file__).parent
 SEEDS = HERE.parent.parent / "shared" / "seeds"
@@ -42,13 +42,13 @@ def score(expected: set, found: set) -> tuple[int, int, int]:
     return len(expected & found), len(found - expected), len(expected - found)
 
 
-def evaluate(items: list[dict], nlp, info) -> dict:
+def evaluate(items: list[dict], recogniser) -> dict:
     now = datetime.now(timezone.utc)
     raws = [prepare(ArticleSubmission(text=c["text"], published=date.fromisoformat(c["published"]) if c["published"] else None),
                     c["name"], now, 10**8) for c in items]
     totals = {"entities": [0, 0, 0], "dates": [0, 0, 0]}
     misses = []
-    for case, result in zip(items, enrich_batch(raws, nlp, info, now)):
+    for case, result in zip(items, enrich_batch(raws, recogniser, now)):
         want_e = {(g, n.lower()) for g in GROUPS for n in case[g]}
         got_e = {(g, f.name.lower()) for g in GROUPS for f in getattr(result, g)}
         want_d = {(t.lower(), v) for t, v in case["dates"]}
@@ -68,11 +68,12 @@ def evaluate(items: list[dict], nlp, info) -> dict:
 
 def main() -> None:
     settings = EnrichSettings()
-    nlp, info = load(settings.spacy_model, settings.spacy_components)
-    report = {name: evaluate(items, nlp, info) for name, items in cases().items()}
+    found = SpacyRecogniser(settings.spacy_model, settings.spacy_components)
+    report = {name: evaluate(items, found) for name, items in cases().items()}
     if "--json" in sys.argv:
         print(json.dumps(report, indent=2, ensure_ascii=False))
         return
+    info = found.info
     print(f"model {info.name} {info.version}, components {','.join(info.components)}")
     print(f"{'set':8} {'articles':>8} {'kind':9} {'precision':>9} {'recall':>7}   tp  fp  fn")
     for name, res in report.items():

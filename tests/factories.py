@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timezone
 
-from schemas import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
+from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
 
@@ -27,3 +27,32 @@ def enriched(n: int | str, version: int = 1, title: str | None = None, body: str
         ingested_at=T0,
         enrichment=Enrichment(model="en_test", model_version="0", pipeline_version="test", enriched_at=T0),
     )
+
+
+class FakeRecogniser:
+    """A recogniser for tests that need no model: finds each name of ``names`` wherever it stands, with its
+    label. ``model`` is "fail" for one that raises on every text containing "boom"."""
+
+    def __init__(self, model: str = "", components: str = "", names: dict[str, str] | None = None):
+        from newsflow.nlp.recognise import ModelInfo
+
+        self.info = ModelInfo("fake_model", "0.1", ("ner",))
+        self.labels: dict[str, str] = {}
+        self.names = names or {"Ada Lind": "PERSON", "Riverton": "GPE", "Monday": "DATE",
+                               "Northern Ports Authority": "ORG"}
+        self.fail = model == "fail"
+
+    def spans(self, texts: list[str]):
+        out = []
+        for text in texts:
+            if self.fail and "boom" in text:
+                out.append(RuntimeError("the fake model broke"))
+                continue
+            found = []
+            for name, label in self.names.items():
+                start = text.find(name)
+                while start >= 0:
+                    found.append((name, label, start, start + len(name)))
+                    start = text.find(name, start + 1)
+            out.append(sorted(found, key=lambda s: s[2]))
+        return out

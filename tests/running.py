@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from newsflow.cli.procs import Proc
+from newsflow.contract.stages import STAGES, stage
 from newsflow.runtime.servers import free_port, http_json, wait_until
 from tests.servers import Endpoints
 
@@ -22,9 +23,7 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
     own and free ports for the three services."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {
         "NEWSFLOW_HOME": str(home),
-        "NEWSFLOW_INGEST_PORT": str(free_port()),
-        "NEWSFLOW_ENRICH_PORT": str(free_port()),
-        "NEWSFLOW_INDEX_PORT": str(free_port()),
+        **{entry.port_setting: str(free_port()) for entry in STAGES},
         "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()),
         "NEWSFLOW_PROMETHEUS_PORT": str(free_port()),
         "NEWSFLOW_KAFKA_CONTROLLER_PORT": str(free_port()),
@@ -48,22 +47,23 @@ def service_env(endpoints: Endpoints, home: Path, **extra: str) -> dict[str, str
 
 
 @contextmanager
-def service(name: str, env: dict[str, str], home: Path, timeout: float = 120) -> Iterator[Proc]:
-    """Start ``python -m services.<name>`` and wait until its /readyz says ready; stop it after."""
-    proc = Proc(name, [sys.executable, "-m", f"services.{name}"], home, env)
+def service(name: str, env: dict[str, str], home: Path, timeout: float = 120, probe: str = "/readyz") -> Iterator[Proc]:
+    """Start ``python -m newsflow.stages.<name>`` and wait until its ``probe`` (/readyz: ready; /healthz: up, for a
+    test that expects it never to be ready) answers 200; stop it after."""
+    proc = Proc(name, [sys.executable, "-m", stage(name).module], home, env)
     proc.start()
-    port = env[f"NEWSFLOW_{name.upper()}_PORT"]
+    port = env[stage(name).port_setting]
     try:
-        wait_until(lambda: _ready(proc, port), timeout, f"{name} service (log: {proc.logfile})", interval=0.2)
+        wait_until(lambda: _ready(proc, port, probe), timeout, f"{name} service (log: {proc.logfile})", interval=0.2)
         yield proc
     finally:
         proc.stop(timeout=30)
 
 
-def _ready(proc: Proc, port: str) -> bool:
+def _ready(proc: Proc, port: str, probe: str = "/readyz") -> bool:
     if proc.pid() is None:
         raise RuntimeError(f"{proc.name} exited ({proc.diagnose()}):\n{log_tail(proc)}")
-    return http_json(f"http://127.0.0.1:{port}/readyz")[0] == 200
+    return http_json(f"http://127.0.0.1:{port}{probe}")[0] == 200
 
 
 def log_tail(proc: Proc, lines: int = 40) -> str:

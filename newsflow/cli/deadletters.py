@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from schemas import DeadLetter, DecodeError, Topics, decode, original_record
+from newsflow.contract import DeadLetter, DecodeError, Topics, decode, original_record
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from rich.table import Table
 from newsflow.cli import feeding, stack
 from newsflow.cli.local import apache
 from newsflow.cli.deadletters import read_letters, replay
-from newsflow.cli.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names, watch
+from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names, watch
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
@@ -26,7 +26,7 @@ from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.servers import wait_until
 from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import ensure_topics, evict_group_members
-from schemas import Topics
+from newsflow.contract import Topics
 
 app = typer.Typer(help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
                   no_args_is_help=True, add_completion=False)
@@ -43,7 +43,7 @@ def settings() -> CliSettings:
 @app.command()
 def init() -> None:
     """Create the topics and the Elasticsearch index, template and alias (idempotent)."""
-    from services.index.mapping import ensure_index
+    from newsflow.contract.mapping import ensure_index
 
     s = settings()
     created = ensure_topics(s.kafka_client_config(), s.topic_partitions, s.topic_replication, s.namespace)
@@ -325,7 +325,7 @@ def lag(
 @app.command()
 def exporter() -> None:
     """Serve consumer lag and topic offsets on /metrics for Prometheus, until stopped (`newsflow up` runs it)."""
-    from newsflow.cli.exporter import register
+    from newsflow.exporter.collector import register
 
     s = settings()
     configure_logging("lag-exporter", s.log_level)

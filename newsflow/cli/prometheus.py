@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from newsflow.cli.settings import CliSettings
+from newsflow.contract.stages import STAGES
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 
@@ -20,9 +21,7 @@ DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
 def local_targets(s: CliSettings) -> dict[str, str]:
     return {
         "prometheus": f"127.0.0.1:{s.prometheus_port}",
-        "ingest": f"127.0.0.1:{s.ingest_port}",
-        "enrich": f"127.0.0.1:{s.enrich_port}",
-        "index": f"127.0.0.1:{s.index_port}",
+        **{entry.name: f"127.0.0.1:{s.stage_port(entry.name)}" for entry in STAGES},
         "lag-exporter": f"127.0.0.1:{s.lag_exporter_port}",
     }
 

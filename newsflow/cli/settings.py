@@ -1,12 +1,34 @@
+import os
+import tomllib
 from pathlib import Path
 
 from pydantic import Field
 
+from newsflow.contract.stages import LAG_EXPORTER_PORT
 from newsflow.runtime.settings import CommonSettings
 
 
+def default_home(start: Path | None = None) -> Path:
+    """``.newsflow`` of the project the command runs in, found upward from the current directory (a directory
+    with a ``.newsflow`` of its own, or newsflow's own checkout); elsewhere the user's data directory. So
+    `newsflow status` run from any folder of the project sees the deployment `up` started in it."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ".newsflow").is_dir() or _is_newsflow_checkout(folder):
+            return folder / ".newsflow"
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "newsflow"
+
+
+def _is_newsflow_checkout(folder: Path) -> bool:
+    try:
+        return tomllib.loads((folder / "pyproject.toml").read_text()).get("project", {}).get("name") == "newsflow"
+    except (OSError, ValueError):
+        return False
+
+
 class CliSettings(CommonSettings):
-    home: Path = Field(Path(".newsflow"), description="Where `newsflow up` keeps pid files, logs and the local stack's data.")
+    home: Path = Field(default_factory=lambda: default_home(),
+                       description="Where `newsflow up` keeps pid files, logs and the local stack's data.")
     stack: str = Field(
         "embedded", pattern="^(embedded|apache)$",
         description="Which local stack `newsflow up` runs: embedded (noida-db, no Java needed) or apache (Apache Kafka "
@@ -23,18 +45,13 @@ class CliSettings(CommonSettings):
     kafka_heap: str = Field("512m", pattern=r"^\d+[kmgKMG]$", description="Largest heap of the apache stack's Kafka JVM.")
     es_heap: str = Field("1g", pattern=r"^\d+[kmgKMG]$", description="Heap of the apache stack's Elasticsearch JVM.")
     ingest_url: str | None = Field(None, description="Ingest's HTTP API (default http://127.0.0.1:$NEWSFLOW_INGEST_PORT).")
-    ingest_port: int = 8081
-    enrich_port: int = 8082
-    index_port: int = 8083
     es_alias: str = "articles"
     es_index_version: int = 1
-    index_group: str = "newsflow-index"
-    enrich_group: str = "newsflow-enrich"
     feed_batch: int = Field(100, ge=1, le=1000, description="Articles per request to ingest when feeding.")
     feed_retry_s: float = Field(
         120.0, ge=0, description="How long `newsflow feed` keeps resending what ingest could not take (unreachable, "
                                  "5xx, not acknowledged by the broker) before it gives up on it.")
-    lag_exporter_port: int = Field(9308, description="Port of the lag exporter's /metrics (`newsflow exporter`).")
+    lag_exporter_port: int = Field(LAG_EXPORTER_PORT, description="Port of the lag exporter's /metrics (`newsflow exporter`).")
     prometheus: str = Field("auto", pattern="^(auto|off)$",
                             description="auto: `newsflow up` also starts Prometheus when it is installed; off: never.")
     prometheus_port: int = Field(9095, description="Port of the local Prometheus `newsflow up` starts (not 9090, where a system Prometheus listens).")
@@ -46,4 +63,4 @@ class CliSettings(CommonSettings):
 
     @property
     def ingest_endpoint(self) -> str:
-        return (self.ingest_url or f"http://127.0.0.1:{self.ingest_port}").rstrip("/")
+        return (self.ingest_url or f"http://127.0.0.1:{self.stage_port('ingest')}").rstrip("/")

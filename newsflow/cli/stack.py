@@ -22,6 +22,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from newsflow.cli.local import apache
+from newsflow.contract.stages import STAGES
 from newsflow.cli.local.embedded import noida_argv
 from newsflow.cli.procs import Proc
 from newsflow.cli.settings import CliSettings
@@ -163,7 +164,7 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
     if manages_stack(s):
         stack = stack or current_stack(s)
         if stack == "embedded":
-            env.setdefault("NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS", "100")  # see newsflow/runtime/fetch_backoff.py
+            env.setdefault("NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS", "250")  # see newsflow/stages/enrich/framework.py
             out += _embedded(s, home, env)
         else:
             out += _apache(s, home, env)
@@ -171,11 +172,11 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
         "lag-exporter", Proc("lag-exporter", [sys.executable, "-m", "newsflow.cli.main", "exporter"], home, env),
         f"http://127.0.0.1:{s.lag_exporter_port}/metrics", _ready_probe(s.lag_exporter_port),
     ))
-    for name, port, group in (("ingest", s.ingest_port, None), ("enrich", s.enrich_port, s.scoped(s.enrich_group)),
-                              ("index", s.index_port, s.scoped(s.index_group))):
+    for entry in STAGES:
+        port = s.stage_port(entry.name)
         out.append(Component(
-            name, Proc(name, [sys.executable, "-m", f"services.{name}"], home, env),
-            f"http://127.0.0.1:{port}", _ready_probe(port), group,
+            entry.name, Proc(entry.name, [sys.executable, "-m", entry.module], home, env),
+            f"http://127.0.0.1:{port}", _ready_probe(port), s.stage_group(entry.name) if entry.group else None,
         ))
     binary = prometheus_binary(s)
     if binary:

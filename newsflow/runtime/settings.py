@@ -6,8 +6,12 @@ holds everything a process may be configured with, all under ``NEWSFLOW_``.
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from newsflow.contract.stages import stage
 
 
 class CommonSettings(BaseSettings):
@@ -19,7 +23,7 @@ class CommonSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = None
     kafka_empty_fetch_backoff_ms: int = Field(
-        0, ge=0, description="Pause after an empty fetch, for brokers that do not hold fetches (the local noida-db); 0 = off."
+        0, ge=0, description="enrich's pause after an empty fetch, for brokers that do not hold fetches (the local noida-db); 0 = off."
     )
     es_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL.")
     es_api_key: str | None = Field(None, description="Elasticsearch API key (id:key base64), if security is on.")
@@ -34,8 +38,30 @@ class CommonSettings(BaseSettings):
         "", pattern=r"^[A-Za-z0-9._-]*$",
         description="Prefix of every topic, consumer group and search alias newsflow uses, so several pipelines share "
                     "one Kafka cluster and one Elasticsearch (staging beside production; each test of the suite).")
+    dlq_max_consecutive: int = Field(
+        100, ge=0, description="A consuming stage stops (unready, nothing committed) after this many messages in a row "
+                               "dead-lettered; 0: no limit.")
+    dlq_max_ratio: float = Field(
+        0.5, gt=0, le=1, description="...or when more than this share of its last 1,000 messages (100 at least) was.")
     log_level: str = Field("INFO")
     http_host: str = Field("127.0.0.1", description="Address the service's HTTP endpoint binds to.")
+
+    def stage_port(self, name: str) -> int:
+        """The HTTP port of stage ``name``: its own setting (NEWSFLOW_<NAME>_PORT), else the registry's default.
+        Read here, not from a field per stage, so a new stage needs no new field in every other process."""
+        entry = stage(name)
+        raw = os.environ.get(entry.port_setting)
+        try:
+            return int(raw) if raw else entry.port
+        except ValueError:
+            raise ValueError(f"{entry.port_setting}={raw!r} is not a port number") from None
+
+    def stage_group(self, name: str) -> str:
+        """Stage ``name``'s consumer group, in this pipeline's namespace (NEWSFLOW_<NAME>_GROUP overrides it)."""
+        entry = stage(name)
+        if not entry.group:
+            raise KeyError(f"stage {name!r} consumes nothing, so it has no group")
+        return self.scoped(os.environ.get(f"NEWSFLOW_{name.upper()}_GROUP") or entry.group)
 
     def scoped(self, name: str) -> str:
         """``name`` (a topic, a consumer group, the alias) in this pipeline's namespace."""

@@ -8,7 +8,8 @@ from kafka import KafkaAdminClient
 from kafka.admin import MemberToRemove, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from schemas import Topics
+from newsflow.contract import Topics
+from newsflow.contract.stages import topics
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +21,18 @@ _DAY_MS = 24 * 3600 * 1000
 
 
 def pipeline_topics(partitions: int, replication: int, namespace: str = "") -> list[NewTopic]:
+    """Every topic a stage of the registry reads or writes."""
     common = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
-    return [
-        NewTopic(namespace + Topics.RAW, partitions, replication, topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
-        NewTopic(namespace + Topics.ENRICHED, partitions, replication,
-                 topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}),
-        # Dead letters are rare and read by people: one partition keeps them in order, and they are kept
-        # long enough to be fixed and replayed.
-        NewTopic(namespace + Topics.DEADLETTER, 1, replication, topic_configs=common | {"retention.ms": str(90 * _DAY_MS)}),
-    ]
+    out = []
+    for name in topics():
+        if name == Topics.DEADLETTER:
+            # Dead letters are rare and read by people: one partition keeps them in order, and they are kept
+            # long enough to be fixed and replayed.
+            out.append(NewTopic(namespace + name, 1, replication, topic_configs=common | {"retention.ms": str(90 * _DAY_MS)}))
+        else:
+            out.append(NewTopic(namespace + name, partitions, replication,
+                                topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}))
+    return out
 
 
 def ensure_topics(client_config: dict, partitions: int, replication: int, namespace: str = "") -> list[str]:

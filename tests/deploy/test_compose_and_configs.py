@@ -35,7 +35,7 @@ import jsonschema
 import pytest
 import yaml
 
-from newsflow.cli.exporter import SERIES as LAG_EXPORTER_SERIES
+from newsflow.exporter.collector import SERIES as LAG_EXPORTER_SERIES
 from tests.tools import require
 
 REPO = Path(__file__).resolve().parents[2]
@@ -320,11 +320,11 @@ def test_dockerfile_sources_survive_dockerignore_and_secrets_do_not():
     for src in copied:
         assert (REPO / src).exists(), f"COPY {src}: no such file"
         assert not dockerignore_excludes(src, patterns), f"COPY {src} is excluded by .dockerignore"
-    for kept in ("pyproject.toml", "README.md", "newsflow/cli/main.py", "services/enrich/app.py",
-                 "schemas/json", "deploy/healthcheck.py"):
+    for kept in ("pyproject.toml", "README.md", "newsflow/cli/main.py", "newsflow/stages/enrich/app.py",
+                 "newsflow/contract/json", "deploy/healthcheck.py"):
         assert not dockerignore_excludes(kept, patterns), kept
     for dropped in (".env", ".venv/bin/python", ".git/config", "tests/conftest.py", "newsflow-enrich-data/x",
-                    "deploy/elasticsearch/setup.py", "services/__pycache__/x.cpython-311.pyc", ".newsflow/logs/a"):
+                    "deploy/elasticsearch/setup.py", "newsflow/stages/__pycache__/x.cpython-311.pyc", ".newsflow/logs/a"):
         assert dockerignore_excludes(dropped, patterns), f"{dropped} would be sent to the Docker daemon"
 
 
@@ -336,12 +336,12 @@ def test_images_run_as_a_user_with_a_healthcheck_on_their_own_port():
     for service in SERVICES:
         stage = stages[service]
         assert stage["parent"] == "cli" and stage["user"] == stages["cli"]["user"], service
-        assert stage["cmd"] == ["python", "-m", f"services.{service}"], service
-        assert importlib.util.find_spec(f"services.{service}") is not None
+        assert stage["cmd"] == ["python", "-m", f"newsflow.stages.{service}"], service
+        assert importlib.util.find_spec(f"newsflow.stages.{service}") is not None
         port_var = f"NEWSFLOW_{service.upper()}_PORT"
         assert stage["expose"] == [int(stage["env"][port_var])], service
         check = stage["healthcheck"]
-        assert check[:2] == ["python", "/usr/local/lib/newsflow/healthcheck.py"] and check[2] == port_var, service
+        assert check[:2] == ["python", "/usr/local/lib/newsflow/healthcheck.py"] and check[2] == service, service
     assert stages["cli"]["healthcheck"] is None  # the one-shots are waited on for completion, not health
 
 
@@ -349,9 +349,9 @@ def test_images_run_as_a_user_with_a_healthcheck_on_their_own_port():
 
 def test_services_are_configured_with_settings_they_read(compose):
     from newsflow.cli.settings import CliSettings
-    from services.enrich.settings import EnrichSettings
-    from services.index.settings import IndexSettings
-    from services.ingest.settings import IngestSettings
+    from newsflow.stages.enrich.settings import EnrichSettings
+    from newsflow.stages.index.settings import IndexSettings
+    from newsflow.stages.ingest.settings import IngestSettings
 
     classes = {"ingest": IngestSettings, "enrich": EnrichSettings, "index": IndexSettings, "init": CliSettings}
     for name, settings in classes.items():
@@ -517,7 +517,7 @@ def exported_metrics() -> set[str]:
     """Every sample name the three services can export, from their prometheus_client registries."""
     code = (
         "import json\n"
-        "import services.ingest.service, services.index.service, services.enrich.app\n"
+        "import newsflow.stages.ingest.service, newsflow.stages.index.service, newsflow.stages.enrich.app\n"
         "from prometheus_client import REGISTRY\n"
         "print(json.dumps([(f.name, f.type) for f in REGISTRY.collect() if f.name.startswith('newsflow_')]))\n"
     )
@@ -539,7 +539,8 @@ def test_the_metrics_of_the_brief_are_exported(exported_metrics):
                  "newsflow_enrich_retries_total", "newsflow_enrich_batch_size_bucket", "newsflow_enrich_batch_seconds_bucket",
                  "newsflow_index_consumed_total", "newsflow_index_indexed_total", "newsflow_index_deadlettered_total",
                  "newsflow_index_retries_total", "newsflow_index_bulk_docs_bucket", "newsflow_index_bulk_seconds_bucket",
-                 "newsflow_index_freshness_seconds_bucket", "newsflow_index_healthy", "newsflow_consumer_lag"):
+                 "newsflow_index_freshness_seconds_bucket", "newsflow_index_healthy", "newsflow_consumer_lag",
+                 "newsflow_deadletter_brake_tripped"):
         assert name in exported_metrics, name
 
 
@@ -626,7 +627,7 @@ def saved_objects() -> list[dict]:
 
 def mapping_fields() -> dict[str, dict]:
     """Every field path of the index mapping (objects, nested, multi-fields) → its mapping."""
-    from services.index.mapping import MAPPINGS
+    from newsflow.contract.mapping import MAPPINGS
 
     out: dict[str, dict] = {}
 
@@ -804,7 +805,7 @@ def test_healthcheck_script_follows_healthz():
     with stand_in_server(lambda h, b: (answer["status"], {"ok": answer["status"] == 200})) as url:
         port = url.rsplit(":", 1)[1]
         env = {**os.environ, "NEWSFLOW_ENRICH_PORT": port}
-        check = [sys.executable, str(HEALTHCHECK), "NEWSFLOW_ENRICH_PORT"]
+        check = [sys.executable, str(HEALTHCHECK), "enrich"]
         assert subprocess.run(check, env=env, capture_output=True, timeout=30).returncode == 0
         answer["status"] = 503
         assert subprocess.run(check, env=env, capture_output=True, timeout=30).returncode == 1
@@ -862,7 +863,7 @@ def test_compose_runs_the_versions_the_apache_stack_assembles(compose):
 
 
 def test_the_lag_exporter_watches_every_pipeline_group_and_topic_and_nothing_else(compose):
-    from newsflow.cli.lag import pipeline_groups, pipeline_topic_names
+    from newsflow.exporter.lag import pipeline_groups, pipeline_topic_names
     from newsflow.cli.settings import CliSettings
 
     flags = dict(arg.split("=", 1) for arg in compose["services"]["lag-exporter"]["command"])
@@ -875,3 +876,29 @@ def test_the_lag_exporter_watches_every_pipeline_group_and_topic_and_nothing_els
         assert re.fullmatch(flags["--topic.filter"], name), name
     assert not re.search(flags["--group.filter"], "other-team-group")
     assert not re.search(flags["--topic.filter"], "__consumer_offsets")
+
+
+# == the hand-written deployment agrees with the stage registry ==================================================
+
+def test_compose_prometheus_and_the_dashboard_agree_with_the_stage_registry(compose):
+    from newsflow.contract.stages import LAG_EXPORTER_PORT, STAGES, consuming, topics
+
+    services = compose["services"]
+    jobs = {j["job_name"]: j for j in yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]}
+    dashboard = DASHBOARD.read_text()
+    for entry in STAGES:
+        env = services[entry.name]["environment"]
+        assert env[entry.port_setting] == str(entry.port), entry.name
+        assert services[entry.name]["build"]["target"] == entry.name
+        job = jobs[entry.name]
+        if "static_configs" in job:
+            assert job["static_configs"][0]["targets"] == [f"{entry.name}:{entry.port}"], entry.name
+        else:  # found through DNS, for a stage that scales out
+            assert job["dns_sd_configs"][0]["names"] == [entry.name] and job["dns_sd_configs"][0]["port"] == entry.port
+        assert entry.metrics_prefix in dashboard, f"the dashboard shows nothing of {entry.name}"
+    group_var = re.search(r'"\$group": "([^"]+)"', (REPO / "tests" / "e2e" / "test_monitoring.py").read_text()).group(1)
+    for entry in consuming():
+        assert re.fullmatch(group_var, entry.group), entry.group
+    for topic in topics():
+        assert re.fullmatch(r"articles[.].+", topic), topic
+    assert jobs["lag-exporter"]["static_configs"][0]["targets"] == [f"lag-exporter:{LAG_EXPORTER_PORT}"]

@@ -15,8 +15,8 @@ import urllib.request
 import pytest
 
 from newsflow.runtime.servers import free_port, http_json, wait_until
-from schemas import RawArticle, Topics
-from schemas.codec import schema_headers
+from newsflow.contract import RawArticle, Topics
+from newsflow.contract.codec import schema_headers
 from tests.conftest import EXAMPLES
 from tests.deploy.test_compose_and_configs import DASHBOARD
 from tests.faults.harness import Deployment, deployment_env

@@ -129,7 +129,7 @@ def test_feeding_again_adds_no_duplicates(deployment, seeds_dir):
 
 def test_up_brings_back_a_killed_service(deployment, tmp_path):
     home = deployment["NEWSFLOW_HOME"]
-    enrich = Proc("enrich", ["services.enrich"], __import__("pathlib").Path(home))
+    enrich = Proc("enrich", ["newsflow.stages.enrich"], __import__("pathlib").Path(home))
     killed = enrich.kill()
     assert not alive(killed)
     status = {c["name"]: c for c in json.loads(cli(["status", "--json"], deployment).stdout)["components"]}

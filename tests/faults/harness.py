@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus import paragraphs
-from newsflow.cli.lag import LagReader, consumer_lag, pipeline_groups
+from newsflow.exporter.lag import LagReader, consumer_lag, pipeline_groups
 from newsflow.cli.procs import Proc, alive
 from newsflow.cli.settings import CliSettings
 from newsflow.runtime.servers import wait_until
-from schemas import ArticleSubmission, DeadLetter, Topics
-from services.ingest.prepare import article_id
+from newsflow.contract import ArticleSubmission, DeadLetter, Topics
+from newsflow.stages.ingest.prepare import article_id
 from tests.integration.kafka_util import read_all
 from tests.running import REPO, cli, local_stack_env, log_tail
 

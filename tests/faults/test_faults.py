@@ -16,9 +16,9 @@ import pytest
 
 from newsflow.cli.procs import Proc
 from newsflow.runtime.servers import free_port, http_json, wait_until
-from schemas import ArticleSubmission, Topics, encode, original_record
-from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
-from services.ingest.prepare import prepare
+from newsflow.contract import ArticleSubmission, Topics, encode, original_record
+from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.stages.ingest.prepare import prepare
 from tests.factories import enriched
 from tests.faults.harness import (CRASH_MARKER, TUNING, Deployment, corpus, deployment_env, finish, ids_of,
                                   terminate, wait_mid_run)
@@ -249,7 +249,7 @@ def test_two_enrich_workers_one_killed_the_other_takes_over(group_deployment, tm
     fresh = group_deployment
     articles, mark = corpus("failover", RUN), dead_letter_mark(fresh)
     port = free_port()
-    second = Proc("enrich-b", [sys.executable, "-m", "services.enrich"], fresh.home,
+    second = Proc("enrich-b", [sys.executable, "-m", "newsflow.stages.enrich"], fresh.home,
                   fresh.env | {"NEWSFLOW_ENRICH_PORT": str(port), "NEWSFLOW_ENRICH_PROCESSES": "1"})
     second.start()
     try:

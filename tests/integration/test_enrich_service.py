@@ -6,9 +6,9 @@ from datetime import datetime, timezone
 import pytest
 
 from newsflow.runtime.servers import http_json
-from schemas import ArticleSubmission, DeadLetter, EnrichedArticle, RawArticle, Topics, decode, encode
-from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
-from services.ingest.prepare import article_id, prepare
+from newsflow.contract import ArticleSubmission, DeadLetter, EnrichedArticle, RawArticle, Topics, decode, encode
+from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.stages.ingest.prepare import article_id, prepare
 from tests.conftest import EXAMPLES
 from tests.integration.kafka_util import produce, read_all
 from tests.running import service, service_env
@@ -85,3 +85,54 @@ def test_poison_messages_are_dead_lettered_and_the_rest_enriched(stack, tmp_path
     reasons = sorted(DeadLetter.model_validate_json(r.value).error_type for r in letters)
     assert reasons == ["invalid", "no-article-text", "not-json", "not-utf8", "unknown-schema", "unsupported-version"]
     assert all(DeadLetter.model_validate_json(r.value).stage == "enrich" for r in letters)
+
+
+def test_its_spacy_workers_die_with_it_when_only_the_main_process_is_killed(isolated_servers, tmp_path):
+    """SIGKILL of enrich's main process alone, as the OOM killer or a crash does it (not its process group,
+    which would hide the problem): its worker processes must not outlive it."""
+    import os
+    import signal
+
+    from newsflow.cli.procs import alive
+    from newsflow.runtime.servers import wait_until
+
+    env = service_env(isolated_servers, tmp_path, NEWSFLOW_ENRICH_PROCESSES="2")
+    with service("enrich", env, tmp_path) as proc:
+        workers = http_json(f"http://127.0.0.1:{env['NEWSFLOW_ENRICH_PORT']}/readyz")[1]["workers"]
+        assert len(workers) == 2 and all(alive(w) for w in workers)
+        main = proc.pid()
+        os.kill(main, signal.SIGKILL)
+        wait_until(lambda: not alive(main), 10, "enrich's main process gone")
+        wait_until(lambda: not any(alive(w) for w in workers), 15, f"enrich's workers {workers} gone with it")
+
+
+def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topic(stack, tmp_path):
+    """enrich's dead-letter brake: 30 raw messages that are not JSON, then 3 good ones, with a limit of 5 in a
+    row. It dead-letters the batch it trips in, stops, says why, commits nothing; restarted, it goes on."""
+    env = service_env(stack, tmp_path, NEWSFLOW_ENRICH_BATCH="10", NEWSFLOW_ENRICH_BATCH_WAIT_S="0.2",
+                      NEWSFLOW_DLQ_MAX_CONSECUTIVE="5")
+    good = [raw_record(f"Mayor Ada Lind opened bridge number {n} in Rotterdam on Monday.", f"Bridge {n}") for n in range(3)]
+    poison = [(f"bad-{n}".encode(), b"{not json", good[0][1][2]) for n in range(30)]
+    port = env["NEWSFLOW_ENRICH_PORT"]
+    from newsflow.exporter.lag import consumer_lag
+    from newsflow.runtime.servers import wait_until
+    from newsflow.runtime.topics import ensure_topics
+
+    groups = {stack.group("newsflow-enrich"): stack.topic(Topics.RAW)}
+    ensure_topics(stack.kafka_config, 3, 1, stack.namespace)
+    produce(stack.kafka_bootstrap, stack.topic(Topics.RAW), poison + [g[1] for g in good])  # there before it starts
+    with service("enrich", env, tmp_path, probe="/healthz"):
+        def braked() -> bool:
+            code, body = http_json(f"http://127.0.0.1:{port}/readyz")
+            return code == 503 and bool((body or {}).get("deadletter_brake"))
+
+        wait_until(braked, 60, "enrich stopping on its brake")
+        assert "in a row dead-lettered" in http_json(f"http://127.0.0.1:{port}/readyz")[1]["deadletter_brake"]
+        # It stops within the batches in flight when it trips (batches of up to 10), long before the 30.
+        before = len(read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), 5))
+        assert 5 <= before <= 20, f"{before} dead letters: the brake did not stop the draining"
+        assert sum(r["committed"] for r in consumer_lag(stack.kafka_config, groups)) == 0, "something was committed"
+    with service("enrich", env | {"NEWSFLOW_DLQ_MAX_CONSECUTIVE": "0"}, tmp_path):
+        enriched_records = read_all(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), 3, timeout=120)
+        assert sorted(decode(r.value, r.headers, EnrichedArticle).id for r in enriched_records) == sorted(g[0].id for g in good)
+        assert len(read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), before + 30)) == before + 30

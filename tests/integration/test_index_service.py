@@ -4,11 +4,12 @@ import json
 
 import pytest
 
-from newsflow.cli.lag import consumer_lag
-from newsflow.runtime.servers import wait_until
+from newsflow.exporter.lag import consumer_lag
+from newsflow.runtime.servers import http_json, wait_until
 from newsflow.runtime.settings import CommonSettings
-from schemas import DeadLetter, Topics, encode
-from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.runtime.topics import ensure_topics
+from newsflow.contract import DeadLetter, Topics, encode
+from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
 from tests.factories import enriched
 from tests.integration.kafka_util import produce, read_all
 from tests.running import service, service_env
@@ -79,3 +80,37 @@ def test_mapping_errors_are_dead_lettered_not_retried(stack, tmp_path):
     letter = DeadLetter.model_validate_json(letters[0].value)
     assert letter.error_type == "rejected-by-elasticsearch", letter
     assert "400" in letter.error_message and json.loads(letter.payload) == bad
+
+
+def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topic(stack, tmp_path):
+    """The dead-letter brake: 30 messages nobody can index, then 3 good ones. With a limit of 5 in a row, index
+    dead-letters the bulk it trips in (bulks of 10), stops, reports why, and commits nothing; restarted (the cause fixed), it
+    goes on from where it stopped."""
+    env = service_env(stack, tmp_path, NEWSFLOW_BULK_MAX_DOCS="10", NEWSFLOW_BULK_MAX_WAIT_S="0.2",
+                      NEWSFLOW_DLQ_MAX_CONSECUTIVE="5")
+    headers = encode(enriched(1))[1]
+    poison = [(f"bad-{n}".encode(), b"{not json", headers) for n in range(30)]
+    good = [record(enriched(f"after-{n}")) for n in range(3)]
+    groups = {stack.group("newsflow-index"): stack.topic(Topics.ENRICHED)}
+    port = env["NEWSFLOW_INDEX_PORT"]
+    ensure_topics(stack.kafka_config, 3, 1, stack.namespace)
+    produce(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), poison + good)  # all there before it starts
+    with service("index", env, tmp_path, probe="/healthz"):
+        def braked() -> bool:
+            code, body = http_json(f"http://127.0.0.1:{port}/readyz")
+            return code == 503 and bool((body or {}).get("deadletter_brake"))
+
+        wait_until(braked, 60, "index stopping on its brake")
+        reason = http_json(f"http://127.0.0.1:{port}/readyz")[1]["deadletter_brake"]
+        assert "in a row dead-lettered" in reason, reason
+        # It stops within the batches in flight when it trips (batches of up to 10), long before the 30.
+        before = len(read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), 5))
+        assert 5 <= before <= 20, f"{before} dead letters: the brake did not stop the draining"
+        # Committed offsets, not lag: Tansu's end offsets undercount (see tests/integration/kafka_util.py).
+        assert sum(r["committed"] for r in consumer_lag(stack.kafka_config, groups)) == 0, "something was committed"
+    fixed = env | {"NEWSFLOW_DLQ_MAX_CONSECUTIVE": "0"}
+    with service("index", fixed, tmp_path):
+        es = es_client(stack)
+        wait_until(lambda: count(es, stack.alias) == 3, 60, "the good articles after the fix")
+        # The letters of before again (they were never committed), then all 30.
+        assert len(read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), before + 30)) == before + 30

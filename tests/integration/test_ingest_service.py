@@ -5,8 +5,8 @@ import json
 import pytest
 
 from newsflow.runtime.topics import ensure_topics
-from schemas import RawArticle, Topics, decode
-from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.contract import RawArticle, Topics, decode
+from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
 from tests.integration.kafka_util import read_all
 from tests.running import cli, service, service_env
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 import pytest
 
-from services.enrich import dates
-from services.enrich.dates import DateValue, normalise_date
+from newsflow.nlp import dates
+from newsflow.nlp.dates import DateValue, normalise_date
 
 MONDAY = date(2016, 11, 28)      # publication day of seed 002 ("Monday" → that very day)
 SUNDAY = date(2016, 11, 20)      # publication day of seed 003 ("last Monday" → 2016-11-14)

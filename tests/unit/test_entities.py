@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from services.enrich.entities import STOPLIST, Facet, clean_name, key_of, merge_entities
+from newsflow.nlp.entities import STOPLIST, Facet, clean_name, key_of, merge_entities
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 

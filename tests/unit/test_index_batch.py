@@ -4,7 +4,7 @@ from collections import namedtuple
 
 from kafka import TopicPartition
 
-from services.index.service import Batch
+from newsflow.stages.index.service import Batch
 
 Record = namedtuple("Record", "topic partition offset value")
 

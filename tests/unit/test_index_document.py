@@ -2,10 +2,10 @@ from datetime import datetime, timezone
 
 from kafka.consumer.fetcher import ConsumerRecord
 
-from services.index.document import bulk_action, to_document
-from services.index.mapping import MAPPINGS, template_body
-from services.index.service import Batch
-from services.index.settings import IndexSettings
+from newsflow.stages.index.document import bulk_action, to_document
+from newsflow.contract.mapping import MAPPINGS, template_body
+from newsflow.stages.index.service import Batch
+from newsflow.stages.index.settings import IndexSettings
 from tests.factories import enriched
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)

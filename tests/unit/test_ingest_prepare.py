@@ -2,8 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from schemas import ArticleSubmission
-from services.ingest.prepare import Rejected, article_id, prepare
+from newsflow.contract import ArticleSubmission
+from newsflow.stages.ingest.prepare import Rejected, article_id, prepare
 
 NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

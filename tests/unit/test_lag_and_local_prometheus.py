@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newsflow.cli.lag import PartitionLag, rates
+from newsflow.exporter.lag import PartitionLag, rates
 from newsflow.cli.prometheus import DEPLOY, local_config
 from newsflow.cli.settings import CliSettings
 
@@ -28,10 +28,11 @@ def test_rates_pair_readings_by_partition():
     assert all(r.lag_per_s is None for r in rates(None, after, 2.0))
 
 
-def test_the_local_prometheus_keeps_the_deployed_jobs_with_local_targets():
+def test_the_local_prometheus_keeps_the_deployed_jobs_with_local_targets(monkeypatch):
     deployed = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
-    s = CliSettings(ingest_port=1, enrich_port=2, index_port=3, lag_exporter_port=4, prometheus_port=5,
-                    prometheus_scrape_interval_s=1.5)
+    for n, name in enumerate(("INGEST", "ENRICH", "INDEX"), start=1):
+        monkeypatch.setenv(f"NEWSFLOW_{name}_PORT", str(n))  # each stage's own setting, read by every process
+    s = CliSettings(lag_exporter_port=4, prometheus_port=5, prometheus_scrape_interval_s=1.5)
     config = local_config(deployed, s, Path("/x/alerts.yml"))
     jobs = {j["job_name"]: j for j in config["scrape_configs"]}
     assert set(jobs) == {j["job_name"] for j in deployed["scrape_configs"]}

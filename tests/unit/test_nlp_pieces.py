@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.enrich.nlp import PIECE_CHARS, entity_spans, load, pieces
+from newsflow.nlp.recognise import PIECE_CHARS, entity_spans, load, pieces
 
 
 def test_pieces_cover_the_text_and_end_at_paragraph_breaks():

@@ -1,6 +1,6 @@
 """The commit point of enrich's partitions: never past a message still in flight."""
 
-from services.enrich.offsets import OffsetTracker
+from newsflow.runtime.offsets import OffsetTracker
 
 P, Q = ("raw", 0), ("raw", 1)
 

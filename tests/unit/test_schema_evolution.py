@@ -1,13 +1,13 @@
-"""The rules of schemas/EVOLUTION.md, on the checked-in example messages of every version."""
+"""The rules of newsflow/contract/EVOLUTION.md, on the checked-in example messages of every version."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from schemas import REGISTRY, DecodeError, decode, encode
+from newsflow.contract import REGISTRY, DecodeError, decode, encode
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "schemas" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "newsflow" / "contract" / "examples"
 WIRE = [info for info in REGISTRY.values() if info.name != "newsflow.article.submission"]
 
 

@@ -4,9 +4,9 @@ from datetime import datetime, timezone
 import jsonschema
 import pytest
 
-from schemas import REGISTRY, DecodeError, RawArticle, decode, encode
-from schemas.codec import HEADER_SCHEMA, HEADER_VERSION
-from schemas.generate import JSON_DIR, render
+from newsflow.contract import REGISTRY, DecodeError, RawArticle, decode, encode
+from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.contract.generate import JSON_DIR, render
 
 
 def raw(**over) -> RawArticle:

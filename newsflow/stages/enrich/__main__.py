@@ -1,0 +1,3 @@
+from newsflow.stages.enrich.service import main
+
+main()

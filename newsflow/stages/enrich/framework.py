@@ -1,0 +1,51 @@
+"""Every use enrich makes of faust-streaming's and aiokafka's private API, in one place, each with its reason.
+
+The pinned versions are faust-streaming 0.15.3 and aiokafka 0.14.0 (pyproject.toml).
+tests/unit/test_enrich_framework.py fails as soon as an upgrade changes what these rely on, so each can be
+re-checked, and dropped where the upgrade made it unneeded.
+
+1. ``commit(app, offsets)``: faust's public commit commits the offsets of *acked* events, and in 0.15.3 a
+   partition with no committed offset yet (or one unfinished message just after it) is committed past
+   messages still in flight, and a batch whose processing raised or was cancelled is acked anyway (found by
+   the fault suite; see newsflow/runtime/offsets.py). So enrich keeps its own commit points and hands them to
+   the consumer's internal ``_commit_offsets``, which is faust's own commit path (it leaves out partitions
+   revoked meanwhile). Needed until faust commits only what the application says is done.
+2. ``install_fetch_backoff(ms)``: a broker that answers an empty fetch at once instead of holding it for
+   fetch.max.wait.ms (noida-db, the embedded stack) makes aiokafka's fetcher spin: measured at 0.8 of a core
+   per idle consumer. A pause after an empty fetch, around aiokafka's ``Fetcher._proc_fetch_request``, on the
+   embedded stack only (NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS); on Kafka it stays off. Needed while the
+   embedded stack's broker does not hold fetches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+async def commit(app, offsets: dict) -> bool:
+    """Commit exactly ``offsets`` ({TP: next offset}) through faust's consumer; whether it was committed."""
+    return bool(await app.consumer._commit_offsets(offsets))
+
+
+def install_fetch_backoff(backoff_ms: int) -> None:
+    if backoff_ms <= 0:
+        return
+    from aiokafka.consumer.fetcher import Fetcher
+
+    original = Fetcher._proc_fetch_request
+    if getattr(original, "_newsflow_backoff", False):
+        return
+
+    async def fetch_then_pause_if_empty(self, assignment, node_id, request):
+        got_records = await original(self, assignment, node_id, request)
+        if not got_records:
+            try:
+                await asyncio.sleep(backoff_ms / 1000)
+            except asyncio.CancelledError:
+                # As the original does: the fetcher cancels and awaits its fetch tasks when it closes,
+                # and a cancellation escaping here would crash the consumer's thread instead of stopping it.
+                return got_records
+        return got_records
+
+    fetch_then_pause_if_empty._newsflow_backoff = True
+    Fetcher._proc_fetch_request = fetch_then_pause_if_empty

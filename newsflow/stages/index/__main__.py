@@ -1,0 +1,3 @@
+from newsflow.stages.index.service import main
+
+main()

@@ -1,0 +1,3 @@
+from newsflow.stages.ingest.service import main
+
+main()

@@ -1,0 +1,75 @@
+"""The pure part of ingest: a user's submission becomes a RawArticle with a stable id."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from newsflow.text.clean import clean_article
+from newsflow.contract import ArticleSubmission, RawArticle
+
+_SPACE = re.compile(r"\s+")
+# Control characters no text article carries (tab, newline and carriage return are not among them).
+_BINARY = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
+
+
+class Rejected(ValueError):
+    """A submission that cannot be accepted; the message says why."""
+
+
+def _canonical_url(url: str) -> str:
+    parts = urlsplit(url.strip())
+    # Scheme and host are case-insensitive, a fragment never names another article, a trailing slash rarely does.
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/") or "/", parts.query, ""))
+
+
+def _canonical_text(text: str) -> str:
+    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+
+
+def article_id(sub: ArticleSubmission) -> str:
+    """Same article, same id: by URL when there is one (a corrected article keeps its id),
+    else by its normalised title and body, so re-feeding a file does not make a second document."""
+    if sub.url:
+        basis = "url\x00" + _canonical_url(sub.url)
+    else:
+        basis = "text\x00" + _canonical_text(sub.title or "") + "\x00" + _canonical_text(sub.text or sub.html or "")
+    return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
+
+
+def content_type_of(sub: ArticleSubmission, origin: str | None) -> str:
+    if sub.html is not None:
+        return "text/html"
+    return "text/markdown" if origin and origin.lower().endswith(".md") else "text/plain"
+
+
+def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes: int) -> RawArticle:
+    content = sub.html if sub.html is not None else sub.text
+    size = len(content.encode("utf-8"))
+    if size > max_bytes:
+        raise Rejected(f"article is {size:,} bytes, more than the limit of {max_bytes:,} (NEWSFLOW_MAX_ARTICLE_BYTES)")
+    sample = content[:65_536]
+    controls = sum(1 for ch in sample if ch in _BINARY)
+    if "\x00" in sample or controls > len(sample) / 100:
+        # A stray form feed in pasted text is fine; NUL bytes or many control characters are a binary file.
+        raise Rejected(f"binary content, not text ({controls} control characters, NUL among them or over 1%, "
+                       "in the first 64 KiB)")
+    content_type = content_type_of(sub, origin)
+    if not clean_article(content, content_type, sub.title).body.strip():
+        raise Rejected("no article text: once navigation, share buttons, credits and other site furniture are "
+                       "removed, nothing is left")
+    return RawArticle(
+        id=article_id(sub),
+        content=content,
+        content_type=content_type,
+        title=sub.title.strip() if sub.title and sub.title.strip() else None,
+        url=sub.url,
+        source=sub.source,
+        published=sub.published,
+        language=sub.language,
+        origin=origin,
+        ingested_at=now,
+    )

@@ -1,3 +1,0 @@
-from services.enrich.service import main
-
-main()

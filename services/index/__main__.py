@@ -1,3 +1,0 @@
-from services.index.service import main
-
-main()

@@ -1,3 +1,0 @@
-from services.ingest.service import main
-
-main()
