@@ -32,6 +32,10 @@ class Stage:
         return f"NEWSFLOW_{self.name.upper()}_PORT"
 
     @property
+    def group_setting(self) -> str:
+        return f"NEWSFLOW_{self.name.upper()}_GROUP"
+
+    @property
     def metrics_prefix(self) -> str:
         return f"newsflow_{self.name}_"
 

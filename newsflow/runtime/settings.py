@@ -11,7 +11,7 @@ import os
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from newsflow.contract.stages import stage
+from newsflow.contract.stages import STAGES, stage
 
 
 class CommonSettings(BaseSettings):
@@ -61,7 +61,13 @@ class CommonSettings(BaseSettings):
         entry = stage(name)
         if not entry.group:
             raise KeyError(f"stage {name!r} consumes nothing, so it has no group")
-        return self.scoped(os.environ.get(f"NEWSFLOW_{name.upper()}_GROUP") or entry.group)
+        return self.scoped(os.environ.get(entry.group_setting) or entry.group)
+
+    @classmethod
+    def variables(cls) -> set[str]:
+        """Every NEWSFLOW_ variable a process with these settings reads: its fields, and each stage's port and group."""
+        names = {f"NEWSFLOW_{f.upper()}" for f in cls.model_fields}
+        return names | {s.port_setting for s in STAGES} | {s.group_setting for s in STAGES if s.group}
 
     def scoped(self, name: str) -> str:
         """``name`` (a topic, a consumer group, the alias) in this pipeline's namespace."""

@@ -349,6 +349,7 @@ def test_images_run_as_a_user_with_a_healthcheck_on_their_own_port():
 
 def test_services_are_configured_with_settings_they_read(compose):
     from newsflow.cli.settings import CliSettings
+    from newsflow.contract.stages import stage
     from newsflow.stages.enrich.settings import EnrichSettings
     from newsflow.stages.index.settings import IndexSettings
     from newsflow.stages.ingest.settings import IngestSettings
@@ -356,13 +357,12 @@ def test_services_are_configured_with_settings_they_read(compose):
     classes = {"ingest": IngestSettings, "enrich": EnrichSettings, "index": IndexSettings, "init": CliSettings}
     for name, settings in classes.items():
         env = compose["services"][name]["environment"]
-        known = {f"NEWSFLOW_{f.upper()}" for f in settings.model_fields}
+        known = settings.variables()
         newsflow = {k for k in env if k.startswith("NEWSFLOW_")}
         assert newsflow <= known, (name, newsflow - known)
         assert env["NEWSFLOW_KAFKA_BOOTSTRAP"] == "kafka:9092", name
-        port = f"NEWSFLOW_{name.upper()}_PORT"
         if name != "init":
-            assert env[port] == str(settings.model_fields[port.removeprefix("NEWSFLOW_").lower()].default), name
+            assert env[stage(name).port_setting] == str(stage(name).port), name
     # Only the services that use Elasticsearch get an Elasticsearch user, each its own.
     for name in ("ingest", "enrich"):
         assert not [k for k in compose["services"][name]["environment"] if k.startswith("NEWSFLOW_ES_")], name

@@ -4,7 +4,7 @@ from collections import namedtuple
 
 from kafka import TopicPartition
 
-from newsflow.stages.index.service import Batch
+from newsflow.runtime.consumer import Batch
 
 Record = namedtuple("Record", "topic partition offset value")
 

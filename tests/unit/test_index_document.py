@@ -4,8 +4,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 
 from newsflow.stages.index.document import bulk_action, to_document
 from newsflow.contract.mapping import MAPPINGS, template_body
-from newsflow.stages.index.service import Batch
-from newsflow.stages.index.settings import IndexSettings
+from newsflow.runtime.consumer import Batch, Limits
 from tests.factories import enriched
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)
@@ -56,7 +55,7 @@ def test_batch_commits_one_past_the_last_offset_of_each_partition():
 
 
 def test_batch_is_due_by_count_bytes_or_age():
-    settings = IndexSettings(bulk_max_docs=3, bulk_max_bytes=10_000, bulk_max_wait_s=3600)
+    settings = Limits(max_records=3, max_bytes=10_000, max_wait_s=3600)
     batch = Batch()
     assert not batch.due(settings)
     batch.add(record(0, 1))

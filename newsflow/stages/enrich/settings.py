@@ -2,13 +2,10 @@ import os
 
 from pydantic import Field
 
-from newsflow.contract.stages import stage
 from newsflow.runtime.settings import CommonSettings
 
 
 class EnrichSettings(CommonSettings):
-    enrich_port: int = Field(stage("enrich").port, description="Port of enrich's /healthz and /metrics.")
-    enrich_group: str = Field(stage("enrich").group, description="Consumer group (faust app id) of the enrich workers.")
     recogniser: str = Field(
         "spacy", description="What finds the names: spacy, or the import path package.module:Class of another "
                              "recogniser (newsflow/nlp/recognise.py), built as Class(model, components).")

@@ -1,12 +1,9 @@
 from pydantic import Field
 
-from newsflow.contract.stages import stage
 from newsflow.runtime.settings import CommonSettings
 
 
 class IndexSettings(CommonSettings):
-    index_port: int = Field(stage("index").port, description="Port of index's /healthz and /metrics.")
-    index_group: str = Field(stage("index").group, description="Consumer group of the index service.")
     es_alias: str = Field("articles", description="Alias searches go through.")
     es_index_version: int = Field(1, ge=1, description="The alias points at <alias>-v<version>.")
     bulk_max_docs: int = Field(500, ge=1, description="Flush a bulk request at this many documents...")
@@ -16,8 +13,5 @@ class IndexSettings(CommonSettings):
     def alias(self) -> str:
         return self.scoped(self.es_alias)
 
-    @property
-    def group(self) -> str:
-        return self.scoped(self.index_group)
 
     index_session_timeout_s: float = Field(10.0, ge=6, le=300, description="An indexer that stops heartbeating leaves the group after this long.")

@@ -143,7 +143,7 @@ def main() -> None:
                   settings.namespace)
     ingest = Ingest(settings)
     http = ServiceHTTP(
-        settings.http_host, settings.ingest_port, health=lambda: (True, {"service": "ingest"}), ready=ingest.health,
+        settings.http_host, settings.stage_port("ingest"), health=lambda: (True, {"service": "ingest"}), ready=ingest.health,
         routes={"/v1/articles": ingest.submit},
     ).start()
     log.info("ingest ready", extra={"port": http.port, "topic": ingest.topic})

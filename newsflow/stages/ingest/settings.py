@@ -1,11 +1,9 @@
 from pydantic import Field
 
-from newsflow.contract.stages import stage
 from newsflow.runtime.settings import CommonSettings
 
 
 class IngestSettings(CommonSettings):
-    ingest_port: int = Field(stage("ingest").port, description="Port of ingest's HTTP API, /healthz and /metrics.")
     max_article_bytes: int = Field(2_000_000, ge=1_000, le=8_000_000,
                                    description="Largest article body accepted, in UTF-8 bytes (at most half a topic message).")
     max_batch: int = Field(1_000, ge=1, description="Most articles accepted in one request.")
