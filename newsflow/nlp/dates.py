@@ -55,7 +55,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Callable, Literal
 
-import dateparser
+from newsflow.text.datewords import MONTH_ALTERNATIVES, MONTHS, ask_dateparser, only_reading
 
 Granularity = Literal["day", "month", "year", "range"]
 
@@ -74,11 +74,8 @@ Rule = Callable[[str, "date | None"], "DateValue | None"]
 
 # -- vocabulary --------------------------------------------------------------------
 
-_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december"]
-_MONTH = {name: i + 1 for i, name in enumerate(_MONTH_NAMES)} | {name[:3]: i + 1 for i, name in enumerate(_MONTH_NAMES)}
-_MONTH |= {"sept": 9}
-_MONTH_RE = r"(?P<month>" + "|".join(sorted(_MONTH, key=len, reverse=True)) + r")\.?"
+_MONTH = MONTHS
+_MONTH_RE = r"(?P<month>" + MONTH_ALTERNATIVES + r")\.?"
 _WEEKDAY = {name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
 _WEEKDAY |= {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
 _WEEKDAY_RE = r"(?P<weekday>" + "|".join(sorted(_WEEKDAY, key=len, reverse=True)) + r")\.?"
@@ -182,12 +179,11 @@ def _numeric(text: str, _ref: date | None) -> DateValue | None:
         return _year_span(m.group("year"), m.group("end"))
     if m := re.fullmatch(r"(\d{1,2})[./-](\d{1,2})[./-]" + _YEAR_RE, core):
         a, b, year = int(m.group(1)), int(m.group(2)), int(m.group("year"))
-        if a == b or b > 12:  # the only reading is month/day (or both agree)
-            return _day(year, a, b) if b > 12 else _day(year, a, a)
-        if a > 12:
-            return _day(year, b, a)
-        # 5/6/2016 is May 6 in the US and 5 June elsewhere: only the year is certain.
-        return DateValue(str(year), "year", False)
+        reading = only_reading(a, b)
+        if reading is None:
+            # 5/6/2016 is May 6 in the US and 5 June elsewhere: only the year is certain.
+            return DateValue(str(year), "year", False)
+        return _day(year, *reading)
     return None
 
 
@@ -550,10 +546,6 @@ def _number(word: str) -> int | None:
 
 # -- what the rules do not know ---------------------------------------------------------
 
-_DATEPARSER_SETTINGS = {"PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False}
-# dateparser fills the parts a text leaves out from RELATIVE_BASE, or from the clock when it is not
-# set. It is always set: to the reference, or to this fixed day, whose parts are never used.
-_NO_REFERENCE = datetime(2000, 1, 1)
 
 
 def _fallback(text: str, ref: date | None) -> DateValue:
@@ -577,12 +569,8 @@ def _ask_dateparser(text: str, ref: date | None, has_year: bool, has_month: bool
     parts = ["year"] * has_year + ["month"] * has_month + ["day"] * bool(has_day)
     if "month" not in parts:
         return None  # a year alone is the rules' business; dateparser would add a month from its base
-    base = datetime.combine(ref, datetime.min.time()) if ref is not None else _NO_REFERENCE
-    try:
-        found = dateparser.parse(text, languages=["en"],
-                                 settings={**_DATEPARSER_SETTINGS, "RELATIVE_BASE": base, "REQUIRE_PARTS": parts})
-    except Exception:  # noqa: BLE001 - a parser bug must cost one date value, not the article
-        return None
+    base = datetime.combine(ref, datetime.min.time()) if ref is not None else None
+    found = ask_dateparser(text, parts, base)
     if found is None:
         return None
     relative = not has_year

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from newsflow.text.clean import clean_article
+from newsflow.text.clean import has_article_text
 from newsflow.contract import ArticleSubmission, RawArticle
 
 _SPACE = re.compile(r"\s+")
@@ -58,7 +58,7 @@ def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes
         raise Rejected(f"binary content, not text ({controls} control characters, NUL among them or over 1%, "
                        "in the first 64 KiB)")
     content_type = content_type_of(sub, origin)
-    if not clean_article(content, content_type, sub.title).body.strip():
+    if not has_article_text(content, content_type):
         raise Rejected("no article text: once navigation, share buttons, credits and other site furniture are "
                        "removed, nothing is left")
     return RawArticle(
