@@ -6,8 +6,10 @@
    process per core with the model already loaded (the best case for spaCy alone);
 2. end to end: a fresh local stack and the three services (`newsflow up` in a temporary home),
    articles fed to ingest until every one is searchable in Elasticsearch;
-3. idle: the CPU every component burns while nothing flows;
-4. search as the archive grows (bench/archive.py), on the same stack.
+3. latency under a steady load: articles fed one by one at half the capacity step 2 measured, the time from
+   ingest to searchable of each;
+4. idle: the CPU every component burns while nothing flows;
+5. search as the archive grows (bench/archive.py), on the same stack.
 """
 
 from __future__ import annotations
@@ -141,48 +143,89 @@ def running_stack(stack: str, processes: int):
         cli(env, "down", check=False)
 
 
-def end_to_end(corpus: list[dict], env: dict, pids: dict[str, int]) -> dict:
+def feed(env: dict, batch: list[dict]) -> None:
+    url = f"http://127.0.0.1:{env['NEWSFLOW_INGEST_PORT']}/v1/articles"
+    body = json.dumps({"articles": [{"origin": "bench", "article": a} for a in batch]}).encode()
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        for r in json.loads(resp.read())["results"]:
+            assert r["status"] == "accepted", r
+
+
+def searchable(env: dict, source: str, count: int, started: float, poll_s: float = 0.2,
+               fed: threading.Event | None = None) -> tuple[dict[str, float], dict[str, float]]:
+    """Poll Elasticsearch until ``count`` articles of ``source`` are searchable: when each was first seen, and
+    when ingest took it. A poll every ``poll_s`` bounds how late an article can be seen."""
     from elasticsearch import Elasticsearch
 
-    sampler = MemorySampler(pids)
-    sampler.start()
     es = Elasticsearch(env["NEWSFLOW_ES_URL"], request_timeout=30)
     seen: dict[str, float] = {}
     ingested: dict[str, float] = {}
-    url = f"http://127.0.0.1:{env['NEWSFLOW_INGEST_PORT']}/v1/articles"
-    started = time.time()
-    for i in range(0, len(corpus), 100):
-        body = json.dumps({"articles": [{"origin": "bench", "article": a} for a in corpus[i:i + 100]]}).encode()
-        req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as resp:
-            for r in json.loads(resp.read())["results"]:
-                assert r["status"] == "accepted", r
-    fed = time.time()
-    console.print(f"  fed {len(corpus)} articles in {fed - started:.1f} s; waiting until searchable")
-    while len(seen) < len(corpus):
+    while len(seen) < count:
         res = es.search(index="articles", size=1000, source=["ingested_at"],
-                        query={"bool": {"filter": [{"term": {"source": "newsflow-bench"}}],
+                        query={"bool": {"filter": [{"term": {"source": source}}],
                                         "must_not": [{"ids": {"values": list(seen)}}]}})
         now = time.time()
         for hit in res["hits"]["hits"]:
             seen[hit["_id"]] = now
             ingested[hit["_id"]] = datetime.fromisoformat(hit["_source"]["ingested_at"]).timestamp()
         if time.time() - started > 3600:
-            raise TimeoutError("not all articles searchable after an hour")
-        time.sleep(0.2)
+            raise TimeoutError(f"{count - len(seen)} articles of {source} not searchable after an hour")
+        time.sleep(poll_s)  # the polling period, which bounds the latency's resolution
+    return seen, ingested
+
+
+def quantiles(values: list[float]) -> dict:
+    values = sorted(values)
+    q = statistics.quantiles(values, n=100)
+    return {"p50": q[49], "p95": q[94], "p99": q[98], "max": values[-1]}
+
+
+def end_to_end(corpus: list[dict], env: dict, pids: dict[str, int]) -> dict:
+    sampler = MemorySampler(pids)
+    sampler.start()
+    started = time.time()
+    for i in range(0, len(corpus), 100):
+        feed(env, corpus[i:i + 100])
+    fed = time.time()
+    console.print(f"  fed {len(corpus)} articles in {fed - started:.1f} s; waiting until searchable")
+    seen, ingested = searchable(env, "newsflow-bench", len(corpus), started)
     finished = max(seen.values())
     sampler.stopped.set()
     sampler.join()
-    latencies = sorted(seen[i] - ingested[i] for i in seen)
-    q = statistics.quantiles(latencies, n=100)
     return {
         "seconds": finished - started, "feed_seconds": fed - started,
-        "latency_s": {"p50": q[49], "p95": q[94], "p99": q[98], "max": latencies[-1]},
+        "latency_s": quantiles([seen[i] - ingested[i] for i in seen]),
         "peak_rss_mib": {k: round(v, 1) for k, v in sampler.peak.items()},
         "cpu_seconds": {k: round(v, 1) for k, v in sampler.cpu.items()},
         "enrich_worker_rss_mib": {"start": [round(v, 1) for v in sampler.workers_first.values()],
                                   "end": [round(v, 1) for v in sampler.workers_last.values()]},
     }
+
+
+def steady(env: dict, capacity_per_s: float, seconds: float, load: float = 0.5) -> dict:
+    """Articles fed one at a time, evenly spaced, at ``load`` times the capacity, for ``seconds``; the latency of
+    each from ingest to searchable (polled every 50 ms)."""
+    rate = capacity_per_s * load
+    count = max(20, int(rate * seconds))
+    corpus = articles(count, seed=11, kind="Steady", source="newsflow-bench-steady")
+    console.print(f"  {count} articles, one every {1 / rate:.2f} s ({rate:.1f}/s, {load:.0%} of {capacity_per_s:.1f}/s)")
+    started = time.time()
+    result: dict = {}
+
+    def watch() -> None:
+        result["seen"], result["ingested"] = searchable(env, "newsflow-bench-steady", count, started, poll_s=0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    for n, article in enumerate(corpus):
+        # Pacing the load generator, not waiting for a condition: article n is due at started + n / rate.
+        time.sleep(max(0.0, started + n / rate - time.time()))
+        feed(env, [article])
+    watcher.join(timeout=3600)
+    seen, ingested = result["seen"], result["ingested"]
+    return {"load": load, "rate_per_s": round(rate, 2), "articles": count, "seconds": round(time.time() - started, 1),
+            "latency_s": quantiles([seen[i] - ingested[i] for i in seen])}
 
 
 def idle(pids: dict[str, int], seconds: float) -> dict:
@@ -249,6 +292,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--idle-seconds", type=float, default=30)
+    parser.add_argument("--steady-seconds", type=float, default=120, help="length of the half-capacity run")
     parser.add_argument("--archive", default="1000,10000,100000", help="archive sizes to measure search at; empty: skip")
     parser.add_argument("--archive-budget-s", type=float, default=1800, help="stop growing the archive past this load time")
     parser.add_argument("--out", default=None, help="default bench-results/bench-<stack>.json")
@@ -272,16 +316,18 @@ def main() -> None:
     with running_stack(args.stack, args.processes) as (env, pids):
         console.print("[bold]2. end to end[/bold]")
         e2e = end_to_end(corpus, env, pids)
-        console.print("[bold]3. idle[/bold]")
+        console.print("[bold]3. latency at half the capacity[/bold]")
+        paced = steady(env, len(corpus) / e2e["seconds"], args.steady_seconds)
+        console.print("[bold]4. idle[/bold]")
         quiet = idle(pids, args.idle_seconds)
-        console.print("[bold]4. search as the archive grows[/bold]")
+        console.print("[bold]5. search as the archive grows[/bold]")
         scaling = archive_scaling(env, pids, sizes, args.archive_budget_s) if sizes else []
     for part in (raw, e2e):
         part["articles_per_s"] = round(len(corpus) / part["seconds"], 2)
         part["words_per_s"] = round(words / part["seconds"], 1)
     result = {"stack": args.stack, "articles": len(corpus), "words": words, "cores": args.processes,
               "model": settings.spacy_model, "components": settings.spacy_components, "raw_spacy": raw,
-              "end_to_end": e2e, "idle": quiet, "archive": scaling, "pure_steps": pure,
+              "end_to_end": e2e, "steady": paced, "idle": quiet, "archive": scaling, "pure_steps": pure,
               "ratio_end_to_end_over_raw": round(e2e["articles_per_s"] / raw["articles_per_s"], 3)}
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(result, indent=2) + "\n")
@@ -294,6 +340,9 @@ def main() -> None:
     table.add_row("date normalisation, µs a call (uncached)", f"{pure['date_us_per_call_uncached']}", "")
     lat = e2e["latency_s"]
     table.add_row("ingest→searchable p50/p95/p99 (s)", "", f"{lat['p50']:.2f} / {lat['p95']:.2f} / {lat['p99']:.2f}")
+    lat = paced["latency_s"]
+    table.add_row(f"at {paced['rate_per_s']}/s (50%): p50/p95/p99 (s)", "",
+                  f"{lat['p50']:.2f} / {lat['p95']:.2f} / {lat['p99']:.2f}")
     for name, mib in e2e["peak_rss_mib"].items():
         table.add_row(f"peak RSS {name} (MiB)", "", f"{mib:,.0f}")
     for name, cpu in e2e["cpu_seconds"].items():

@@ -26,13 +26,13 @@ def paragraphs() -> list[str]:
     return found
 
 
-def articles(count: int, seed: int = 7) -> list[dict]:
-    """``count`` distinct articles (ingest submissions) of 2 to 12 paragraphs each."""
+def articles(count: int, seed: int = 7, kind: str = "Benchmark", source: str = "newsflow-bench") -> list[dict]:
+    """``count`` distinct articles (ingest submissions) of 2 to 12 paragraphs each, titled "<kind> article <n>"."""
     rng = random.Random(seed)
     pool = paragraphs()
     out = []
     for n in range(count):
         body = "\n\n".join(rng.choice(pool) for _ in range(rng.randint(2, 12)))
-        out.append({"title": f"Benchmark article {n}", "text": body, "source": "newsflow-bench",
+        out.append({"title": f"{kind} article {n}", "text": body, "source": source,
                     "published": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
     return out
