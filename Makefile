@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 EXAMPLE_QUERY ?= rotterdam
 STACK ?= $(or $(NEWSFLOW_STACK),embedded)
 
-.PHONY: setup run stop status test test-fast bench schemas eval clean
+.PHONY: setup run stop status test test-fast lint format bench schemas eval clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "newsflow needs Python 3.11 or newer")'
@@ -35,6 +35,16 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest tests/unit
+
+# The same checks tests/unit/test_code_style.py runs in the fast lane; `make format` applies ruff's formatting.
+lint: setup
+	$(BIN)/ruff check newsflow tests bench evaluation deploy
+	$(BIN)/ruff format --check newsflow tests bench evaluation deploy
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format newsflow tests bench evaluation deploy
+	$(BIN)/ruff check --fix newsflow tests bench evaluation deploy
 
 bench: setup
 	$(BIN)/python -m bench --stack $(STACK)

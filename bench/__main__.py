@@ -42,6 +42,7 @@ console = Console(stderr=True)
 
 # -- 1. raw spaCy ----------------------------------------------------------------
 
+
 def raw_spacy(texts: list[str], processes: int, model: str, components: str) -> dict:
     best = None
     for batch_size in (16, 64):
@@ -59,12 +60,13 @@ def raw_spacy(texts: list[str], processes: int, model: str, components: str) -> 
 
 # -- the pure steps around spaCy ---------------------------------------------------
 
+
 def pure_steps(corpus: list[dict]) -> dict:
     """Cleaning and date normalisation alone, in this process, on the same articles (best of 3)."""
     from datetime import date
 
-    from newsflow.text.clean import clean_article
     from newsflow.nlp import dates
+    from newsflow.text.clean import clean_article
 
     def best(fn) -> float:
         times = []
@@ -75,8 +77,18 @@ def pure_steps(corpus: list[dict]) -> dict:
         return min(times)
 
     clean_s = best(lambda: [clean_article(a["text"], "text/plain", a["title"]) for a in corpus])
-    texts = ["Monday", "last Friday", "3 March 2025", "the spring of 2022", "next month", "two years ago",
-             "the 1990s", "between 2011 and 2013", "this week", "earlier this year"]
+    texts = [
+        "Monday",
+        "last Friday",
+        "3 March 2025",
+        "the spring of 2022",
+        "next month",
+        "two years ago",
+        "the 1990s",
+        "between 2011 and 2013",
+        "this week",
+        "earlier this year",
+    ]
     refs = [date(2025, m, d) for m in range(1, 13) for d in (1, 15)]
 
     def normalise_all():
@@ -87,10 +99,14 @@ def pure_steps(corpus: list[dict]) -> dict:
 
     dates_s = best(normalise_all)
     calls = len(texts) * len(refs)
-    return {"clean_articles_per_s": round(len(corpus) / clean_s, 1), "date_us_per_call_uncached": round(dates_s / calls * 1e6, 1)}
+    return {
+        "clean_articles_per_s": round(len(corpus) / clean_s, 1),
+        "date_us_per_call_uncached": round(dates_s / calls * 1e6, 1),
+    }
 
 
 # -- 2. end to end ---------------------------------------------------------------
+
 
 class MemorySampler(threading.Thread):
     def __init__(self, pids: dict[str, int]):
@@ -117,8 +133,9 @@ class MemorySampler(threading.Thread):
 
 
 def cli(env, *args, check=True):
-    return subprocess.run([sys.executable, "-m", "newsflow.cli.main", *args], env=env, check=check,
-                          stdout=subprocess.PIPE, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "newsflow.cli.main", *args], env=env, check=check, stdout=subprocess.PIPE, text=True
+    )
 
 
 @contextmanager
@@ -127,12 +144,19 @@ def running_stack(stack: str, processes: int):
     the pid of every component."""
     home = Path(tempfile.mkdtemp(prefix=f"newsflow-bench-{stack}-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {
-        "NEWSFLOW_HOME": str(home), "NEWSFLOW_STACK": stack, "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}",
-        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "NEWSFLOW_INGEST_PORT": str(free_port()),
-        "NEWSFLOW_ENRICH_PORT": str(free_port()), "NEWSFLOW_INDEX_PORT": str(free_port()),
-        "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()), "NEWSFLOW_KAFKA_CONTROLLER_PORT": str(free_port()),
-        "NEWSFLOW_ES_TRANSPORT_PORT": str(free_port()), "NEWSFLOW_PROMETHEUS": "off",
-        "NEWSFLOW_ENRICH_PROCESSES": str(processes), "NEWSFLOW_LOG_LEVEL": "WARNING",
+        "NEWSFLOW_HOME": str(home),
+        "NEWSFLOW_STACK": stack,
+        "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}",
+        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+        "NEWSFLOW_INGEST_PORT": str(free_port()),
+        "NEWSFLOW_ENRICH_PORT": str(free_port()),
+        "NEWSFLOW_INDEX_PORT": str(free_port()),
+        "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()),
+        "NEWSFLOW_KAFKA_CONTROLLER_PORT": str(free_port()),
+        "NEWSFLOW_ES_TRANSPORT_PORT": str(free_port()),
+        "NEWSFLOW_PROMETHEUS": "off",
+        "NEWSFLOW_ENRICH_PROCESSES": str(processes),
+        "NEWSFLOW_LOG_LEVEL": "WARNING",
     }
     console.print(f"  starting a fresh {stack} stack and the services in {home}")
     subprocess.run([sys.executable, "-m", "newsflow.cli.main", "up"], env=env, check=True)
@@ -152,8 +176,9 @@ def feed(env: dict, batch: list[dict]) -> None:
             assert r["status"] == "accepted", r
 
 
-def searchable(env: dict, source: str, count: int, started: float, poll_s: float = 0.2,
-               fed: threading.Event | None = None) -> tuple[dict[str, float], dict[str, float]]:
+def searchable(
+    env: dict, source: str, count: int, started: float, poll_s: float = 0.2, fed: threading.Event | None = None
+) -> tuple[dict[str, float], dict[str, float]]:
     """Poll Elasticsearch until ``count`` articles of ``source`` are searchable: when each was first seen, and
     when ingest took it. A poll every ``poll_s`` bounds how late an article can be seen."""
     from elasticsearch import Elasticsearch
@@ -162,9 +187,12 @@ def searchable(env: dict, source: str, count: int, started: float, poll_s: float
     seen: dict[str, float] = {}
     ingested: dict[str, float] = {}
     while len(seen) < count:
-        res = es.search(index="articles", size=1000, source=["ingested_at"],
-                        query={"bool": {"filter": [{"term": {"source": source}}],
-                                        "must_not": [{"ids": {"values": list(seen)}}]}})
+        res = es.search(
+            index="articles",
+            size=1000,
+            source=["ingested_at"],
+            query={"bool": {"filter": [{"term": {"source": source}}], "must_not": [{"ids": {"values": list(seen)}}]}},
+        )
         now = time.time()
         for hit in res["hits"]["hits"]:
             seen[hit["_id"]] = now
@@ -186,7 +214,7 @@ def end_to_end(corpus: list[dict], env: dict, pids: dict[str, int]) -> dict:
     sampler.start()
     started = time.time()
     for i in range(0, len(corpus), 100):
-        feed(env, corpus[i:i + 100])
+        feed(env, corpus[i : i + 100])
     fed = time.time()
     console.print(f"  fed {len(corpus)} articles in {fed - started:.1f} s; waiting until searchable")
     seen, ingested = searchable(env, "newsflow-bench", len(corpus), started)
@@ -194,12 +222,15 @@ def end_to_end(corpus: list[dict], env: dict, pids: dict[str, int]) -> dict:
     sampler.stopped.set()
     sampler.join()
     return {
-        "seconds": finished - started, "feed_seconds": fed - started,
+        "seconds": finished - started,
+        "feed_seconds": fed - started,
         "latency_s": quantiles([seen[i] - ingested[i] for i in seen]),
         "peak_rss_mib": {k: round(v, 1) for k, v in sampler.peak.items()},
         "cpu_seconds": {k: round(v, 1) for k, v in sampler.cpu.items()},
-        "enrich_worker_rss_mib": {"start": [round(v, 1) for v in sampler.workers_first.values()],
-                                  "end": [round(v, 1) for v in sampler.workers_last.values()]},
+        "enrich_worker_rss_mib": {
+            "start": [round(v, 1) for v in sampler.workers_first.values()],
+            "end": [round(v, 1) for v in sampler.workers_last.values()],
+        },
     }
 
 
@@ -209,7 +240,9 @@ def steady(env: dict, capacity_per_s: float, seconds: float, load: float = 0.5) 
     rate = capacity_per_s * load
     count = max(20, int(rate * seconds))
     corpus = articles(count, seed=11, kind="Steady", source="newsflow-bench-steady")
-    console.print(f"  {count} articles, one every {1 / rate:.2f} s ({rate:.1f}/s, {load:.0%} of {capacity_per_s:.1f}/s)")
+    console.print(
+        f"  {count} articles, one every {1 / rate:.2f} s ({rate:.1f}/s, {load:.0%} of {capacity_per_s:.1f}/s)"
+    )
     started = time.time()
     result: dict = {}
 
@@ -224,12 +257,18 @@ def steady(env: dict, capacity_per_s: float, seconds: float, load: float = 0.5) 
         feed(env, [article])
     watcher.join(timeout=3600)
     seen, ingested = result["seen"], result["ingested"]
-    return {"load": load, "rate_per_s": round(rate, 2), "articles": count, "seconds": round(time.time() - started, 1),
-            "latency_s": quantiles([seen[i] - ingested[i] for i in seen])}
+    return {
+        "load": load,
+        "rate_per_s": round(rate, 2),
+        "articles": count,
+        "seconds": round(time.time() - started, 1),
+        "latency_s": quantiles([seen[i] - ingested[i] for i in seen]),
+    }
 
 
 def idle(pids: dict[str, int], seconds: float) -> dict:
     """CPU of every component while nothing flows, as a share of one core, and its resident memory."""
+
     def cpu() -> dict[str, float]:
         return {name: sum(cpu_seconds(p) for p in tree(pid)) for name, pid in pids.items()}
 
@@ -238,8 +277,12 @@ def idle(pids: dict[str, int], seconds: float) -> dict:
     time.sleep(seconds)  # the length of the idle window being measured, not a wait for something
     after, elapsed = cpu(), time.monotonic() - began
     share = {name: round((after[name] - before[name]) / elapsed * 100, 2) for name in pids}
-    return {"seconds": round(elapsed, 1), "percent_of_one_core": share, "total_percent_of_one_core": round(sum(share.values()), 2),
-            "rss_mib": {name: round(sum(rss_mib(p) for p in tree(pid)), 1) for name, pid in pids.items()}}
+    return {
+        "seconds": round(elapsed, 1),
+        "percent_of_one_core": share,
+        "total_percent_of_one_core": round(sum(share.values()), 2),
+        "rss_mib": {name: round(sum(rss_mib(p) for p in tree(pid)), 1) for name, pid in pids.items()},
+    }
 
 
 def archive_scaling(env: dict, pids: dict[str, int], sizes: list[int], budget_s: float) -> list[dict]:
@@ -258,7 +301,7 @@ def archive_scaling(env: dict, pids: dict[str, int], sizes: list[int], budget_s:
     for size in sizes:
         step_started = time.monotonic()
 
-        def progress(n: int) -> None:
+        def progress(n: int, size: int = size, step_started: float = step_started) -> None:
             if n % 5000 == 0 or n == size:
                 console.print(f"    {n:,} articles loaded ({time.monotonic() - step_started:.0f} s)")
 
@@ -273,15 +316,24 @@ def archive_scaling(env: dict, pids: dict[str, int], sizes: list[int], budget_s:
         count = es.count(index=alias)["count"]
         timings = archive.measure(es, alias, runs=30, budget_s=budget_s / 10)
         search_pid = pids["elasticsearch"]
-        row = {"articles": count, "load_seconds": round(seconds, 1),
-               "load_docs_per_s": round((size - (out[-1]["articles"] if out else 0)) / seconds, 1),
-               "queries": timings, "search_server_rss_mib": round(sum(rss_mib(p) for p in tree(search_pid)), 1)}
+        row = {
+            "articles": count,
+            "load_seconds": round(seconds, 1),
+            "load_docs_per_s": round((size - (out[-1]["articles"] if out else 0)) / seconds, 1),
+            "queries": timings,
+            "search_server_rss_mib": round(sum(rss_mib(p) for p in tree(search_pid)), 1),
+        }
         out.append(row)
-        console.print(f"  {count:,} articles: " + ", ".join(f"{k} p50 {v['p50_ms']:.0f} ms / p99 {v['p99_ms']:.0f} ms"
-                                                          for k, v in timings.items())
-                      + f"; search server RSS {row['search_server_rss_mib']:.0f} MiB")
+        console.print(
+            f"  {count:,} articles: "
+            + ", ".join(f"{k} p50 {v['p50_ms']:.0f} ms / p99 {v['p99_ms']:.0f} ms" for k, v in timings.items())
+            + f"; search server RSS {row['search_server_rss_mib']:.0f} MiB"
+        )
         if seconds > budget_s or any(v["p50_ms"] > 10_000 for v in timings.values()):
-            console.print(f"  [yellow]stopping the archive here: loading took {seconds:.0f} s, or a query's p50 is over 10 s[/yellow]")
+            console.print(
+                f"  [yellow]stopping the archive here: loading took {seconds:.0f} s, or a query's p50 is over 10 "
+                f"s[/yellow]"
+            )
             break
     return out
 
@@ -293,14 +345,18 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--idle-seconds", type=float, default=30)
     parser.add_argument("--steady-seconds", type=float, default=120, help="length of the half-capacity run")
-    parser.add_argument("--archive", default="1000,10000,100000", help="archive sizes to measure search at; empty: skip")
-    parser.add_argument("--archive-budget-s", type=float, default=1800, help="stop growing the archive past this load time")
+    parser.add_argument(
+        "--archive", default="1000,10000,100000", help="archive sizes to measure search at; empty: skip"
+    )
+    parser.add_argument(
+        "--archive-budget-s", type=float, default=1800, help="stop growing the archive past this load time"
+    )
     parser.add_argument("--out", default=None, help="default bench-results/bench-<stack>.json")
     args = parser.parse_args()
     out_path = Path(args.out or f"bench-results/bench-{args.stack}.json")
 
-    from newsflow.text.clean import clean_article
     from newsflow.stages.enrich.settings import EnrichSettings
+    from newsflow.text.clean import clean_article
 
     settings = EnrichSettings()
     corpus = articles(args.articles)
@@ -311,7 +367,9 @@ def main() -> None:
     raw = raw_spacy(texts, args.processes, settings.spacy_model, settings.spacy_components)
     console.print("[bold]cleaning and dates alone[/bold]")
     pure = pure_steps(corpus)
-    console.print(f"  {pure['clean_articles_per_s']} articles/s cleaned, {pure['date_us_per_call_uncached']} µs per date")
+    console.print(
+        f"  {pure['clean_articles_per_s']} articles/s cleaned, {pure['date_us_per_call_uncached']} µs per date"
+    )
     sizes = [int(x) for x in args.archive.split(",") if x.strip()]
     with running_stack(args.stack, args.processes) as (env, pids):
         console.print("[bold]2. end to end[/bold]")
@@ -325,10 +383,21 @@ def main() -> None:
     for part in (raw, e2e):
         part["articles_per_s"] = round(len(corpus) / part["seconds"], 2)
         part["words_per_s"] = round(words / part["seconds"], 1)
-    result = {"stack": args.stack, "articles": len(corpus), "words": words, "cores": args.processes,
-              "model": settings.spacy_model, "components": settings.spacy_components, "raw_spacy": raw,
-              "end_to_end": e2e, "steady": paced, "idle": quiet, "archive": scaling, "pure_steps": pure,
-              "ratio_end_to_end_over_raw": round(e2e["articles_per_s"] / raw["articles_per_s"], 3)}
+    result = {
+        "stack": args.stack,
+        "articles": len(corpus),
+        "words": words,
+        "cores": args.processes,
+        "model": settings.spacy_model,
+        "components": settings.spacy_components,
+        "raw_spacy": raw,
+        "end_to_end": e2e,
+        "steady": paced,
+        "idle": quiet,
+        "archive": scaling,
+        "pure_steps": pure,
+        "ratio_end_to_end_over_raw": round(e2e["articles_per_s"] / raw["articles_per_s"], 3),
+    }
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(result, indent=2) + "\n")
 
@@ -341,8 +410,11 @@ def main() -> None:
     lat = e2e["latency_s"]
     table.add_row("ingest→searchable p50/p95/p99 (s)", "", f"{lat['p50']:.2f} / {lat['p95']:.2f} / {lat['p99']:.2f}")
     lat = paced["latency_s"]
-    table.add_row(f"at {paced['rate_per_s']}/s (50%): p50/p95/p99 (s)", "",
-                  f"{lat['p50']:.2f} / {lat['p95']:.2f} / {lat['p99']:.2f}")
+    table.add_row(
+        f"at {paced['rate_per_s']}/s (50%): p50/p95/p99 (s)",
+        "",
+        f"{lat['p50']:.2f} / {lat['p95']:.2f} / {lat['p99']:.2f}",
+    )
     for name, mib in e2e["peak_rss_mib"].items():
         table.add_row(f"peak RSS {name} (MiB)", "", f"{mib:,.0f}")
     for name, cpu in e2e["cpu_seconds"].items():
@@ -354,15 +426,23 @@ def main() -> None:
         table.add_row(f"  idle CPU {name} (% of one core)", "", f"{share:.2f}")
     Console().print(table)
     if scaling:
-        grid = Table("articles", "load docs/s", *(f"{q} p50/p99 ms" for q in scaling[0].get("queries", {})), "search RSS MiB",
-                     title=f"search as the archive grows ({args.stack})")
+        grid = Table(
+            "articles",
+            "load docs/s",
+            *(f"{q} p50/p99 ms" for q in scaling[0].get("queries", {})),
+            "search RSS MiB",
+            title=f"search as the archive grows ({args.stack})",
+        )
         for row in scaling:
             if "stopped" in row:
                 grid.add_row(f"{row['articles']:,}", "stopped: " + row["stopped"][:60])
                 continue
-            grid.add_row(f"{row['articles']:,}", f"{row['load_docs_per_s']:,.0f}",
-                         *(f"{v['p50_ms']:,.0f} / {v['p99_ms']:,.0f}" for v in row["queries"].values()),
-                         f"{row['search_server_rss_mib']:,.0f}")
+            grid.add_row(
+                f"{row['articles']:,}",
+                f"{row['load_docs_per_s']:,.0f}",
+                *(f"{v['p50_ms']:,.0f} / {v['p99_ms']:,.0f}" for v in row["queries"].values()),
+                f"{row['search_server_rss_mib']:,.0f}",
+            )
         Console().print(grid)
     console.print(f"written to {out_path}")
 

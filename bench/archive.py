@@ -15,23 +15,91 @@ from __future__ import annotations
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
 
 # Synthetic names: generic parts combined, so the archive has a long tail of people, places and
 # organisations the way news does (a few very often, most rarely).
-_FIRST = ["Ada", "Tomas", "Marta", "Jonas", "Lena", "Omar", "Sofia", "Ivan", "Mei", "Kwame", "Nadia", "Pablo",
-          "Ines", "Yusuf", "Clara", "Dmitri", "Aiko", "Ravi", "Greta", "Samuel"]
-_LAST = ["Lind", "Berg", "Kowalski", "Weber", "Haddad", "Rossi", "Novak", "Okafor", "Tanaka", "Silva", "Moreau",
-         "Jensen", "Costa", "Petrov", "Nguyen", "Fischer", "Mensah", "Larsen", "Ortiz", "Kaya"]
-_PLACE = ["Riverton", "Eastgate", "Northam", "Westbrook", "Lakeside", "Hillcrest", "Portvale", "Stonebridge",
-          "Marlow", "Ashford", "Kingsport", "Fairhaven"]
+_FIRST = [
+    "Ada",
+    "Tomas",
+    "Marta",
+    "Jonas",
+    "Lena",
+    "Omar",
+    "Sofia",
+    "Ivan",
+    "Mei",
+    "Kwame",
+    "Nadia",
+    "Pablo",
+    "Ines",
+    "Yusuf",
+    "Clara",
+    "Dmitri",
+    "Aiko",
+    "Ravi",
+    "Greta",
+    "Samuel",
+]
+_LAST = [
+    "Lind",
+    "Berg",
+    "Kowalski",
+    "Weber",
+    "Haddad",
+    "Rossi",
+    "Novak",
+    "Okafor",
+    "Tanaka",
+    "Silva",
+    "Moreau",
+    "Jensen",
+    "Costa",
+    "Petrov",
+    "Nguyen",
+    "Fischer",
+    "Mensah",
+    "Larsen",
+    "Ortiz",
+    "Kaya",
+]
+_PLACE = [
+    "Riverton",
+    "Eastgate",
+    "Northam",
+    "Westbrook",
+    "Lakeside",
+    "Hillcrest",
+    "Portvale",
+    "Stonebridge",
+    "Marlow",
+    "Ashford",
+    "Kingsport",
+    "Fairhaven",
+]
 _ORG_KIND = ["Council", "Ports Authority", "University", "Trust", "Institute", "Bank", "Union", "Agency"]
-WORDS = ["harbour", "council", "bridge", "election", "budget", "court", "hospital", "strike", "festival", "river",
-         "school", "minister", "police", "storm", "market", "railway"]
+WORDS = [
+    "harbour",
+    "council",
+    "bridge",
+    "election",
+    "budget",
+    "court",
+    "hospital",
+    "strike",
+    "festival",
+    "river",
+    "school",
+    "minister",
+    "police",
+    "storm",
+    "market",
+    "railway",
+]
 
 
 def _zipf_pick(rng: random.Random, items: list[str], s: float = 1.1) -> str:
@@ -47,7 +115,7 @@ class Vocabulary:
 
 
 def vocabulary() -> Vocabulary:
-    people = [f"{f} {l}" for l in _LAST for f in _FIRST]
+    people = [f"{first} {last}" for last in _LAST for first in _FIRST]
     orgs = [f"{p} {k}" for k in _ORG_KIND for p in _PLACE]
     places = _PLACE + [f"{p} {suffix}" for p in _PLACE for suffix in ("North", "South", "Harbour")]
     return Vocabulary(people, places, orgs)
@@ -60,16 +128,25 @@ def generated(n: int, paragraphs: list[str], vocab: Vocabulary, rng: random.Rand
     places = sorted({_zipf_pick(rng, vocab.places) for _ in range(rng.randint(1, 3))})
     orgs = sorted({_zipf_pick(rng, vocab.organisations) for _ in range(rng.randint(0, 3))})
     days = sorted({published - timedelta(days=rng.randrange(14)) for _ in range(rng.randint(1, 4))})
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return EnrichedArticle(
-        id=f"{n:032x}", version=1, title=f"Archive article {n}", title_source="given", body=body, url=None,
-        source="newsflow-archive-bench", published=published, published_source="given",
+        id=f"{n:032x}",
+        version=1,
+        title=f"Archive article {n}",
+        title_source="given",
+        body=body,
+        url=None,
+        source="newsflow-archive-bench",
+        published=published,
+        published_source="given",
         entities=[Entity(text=p, label="PERSON", start=0, end=len(p), canonical=p) for p in people],
         people=[EntityFacet(name=p, label="PERSON", count=rng.randint(1, 4)) for p in people],
         organisations=[EntityFacet(name=o, label="ORG", count=1) for o in orgs],
-        places=[EntityFacet(name=p, label="GPE", count=rng.randint(1, 3)) for p in places], other_entities=[],
+        places=[EntityFacet(name=p, label="GPE", count=rng.randint(1, 3)) for p in places],
+        other_entities=[],
         dates=[DateMention(text=d.isoformat(), start=0, end=10, value=d.isoformat(), granularity="day") for d in days],
-        ingested_at=now, enrichment=Enrichment(model="bench", model_version="0", pipeline_version="bench", enriched_at=now),
+        ingested_at=now,
+        enrichment=Enrichment(model="bench", model_version="0", pipeline_version="bench", enriched_at=now),
     )
 
 
@@ -80,7 +157,7 @@ def load(es, index: str, start: int, stop: int, paragraphs: list[str], progress:
     rng = random.Random(start)
     vocab = vocabulary()
     began = time.perf_counter()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for chunk in range(start, stop, 500):
         operations: list[dict] = []
         for n in range(chunk, min(stop, chunk + 500)):
@@ -102,11 +179,18 @@ def queries(alias: str, rng: random.Random) -> dict[str, Callable[[], dict]]:
         "match": lambda: {"index": alias, "query": {"match": {"body": rng.choice(WORDS)}}, "size": 10},
         "search": lambda: {"index": alias, **query_body(rng.choice(WORDS), 10)},
         "term": lambda: {"index": alias, "query": {"term": {"people": rng.choice(vocab.people[:60])}}, "size": 10},
-        "terms_agg": lambda: {"index": alias, "size": 0, "request_cache": False,
-                              "aggs": {"people": {"terms": {"field": "people", "size": 10}}}},
-        "date_histogram": lambda: {"index": alias, "size": 0, "request_cache": False,
-                                   "aggs": {"months": {"date_histogram": {"field": "published",
-                                                                          "calendar_interval": "month"}}}},
+        "terms_agg": lambda: {
+            "index": alias,
+            "size": 0,
+            "request_cache": False,
+            "aggs": {"people": {"terms": {"field": "people", "size": 10}}},
+        },
+        "date_histogram": lambda: {
+            "index": alias,
+            "size": 0,
+            "request_cache": False,
+            "aggs": {"months": {"date_histogram": {"field": "published", "calendar_interval": "month"}}},
+        },
     }
 
 

@@ -33,6 +33,12 @@ def articles(count: int, seed: int = 7, kind: str = "Benchmark", source: str = "
     out = []
     for n in range(count):
         body = "\n\n".join(rng.choice(pool) for _ in range(rng.randint(2, 12)))
-        out.append({"title": f"{kind} article {n}", "text": body, "source": source,
-                    "published": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
+        out.append(
+            {
+                "title": f"{kind} article {n}",
+                "text": body,
+                "source": source,
+                "published": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            }
+        )
     return out

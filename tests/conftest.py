@@ -15,8 +15,10 @@ EXAMPLES = REPO / "examples" / "articles"
 @pytest.fixture
 def seeds_dir() -> Path:
     if not SEEDS.is_dir() or not any(SEEDS.glob("*.txt")):
-        pytest.skip(f"the seed articles are not here ({SEEDS} is absent: a user's own clone); "
-                    "the project's examples cover the same paths")
+        pytest.skip(
+            f"the seed articles are not here ({SEEDS} is absent: a user's own clone); "
+            "the project's examples cover the same paths"
+        )
     return SEEDS
 
 
@@ -39,6 +41,7 @@ def isolated_servers(servers):
 
 @pytest.fixture(params=kafka_kinds())
 def stack(request, servers, tmp_path):
-    """Kafka of each kind (the reference, noida-db, Tansu) with the reference Elasticsearch, in this test's namespace."""
+    """Kafka of each kind (the reference, noida-db, Tansu) with the reference Elasticsearch, in this test's
+    namespace."""
     with kafka_of_kind(request.param, servers, tmp_path) as ep:
         yield ep

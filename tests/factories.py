@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
 
-T0 = datetime(2026, 3, 2, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def article_id(n: int | str) -> str:
@@ -17,12 +17,23 @@ def article_id(n: int | str) -> str:
 def enriched(n: int | str, version: int = 1, title: str | None = None, body: str | None = None) -> EnrichedArticle:
     body = body or f"Mayor Ada Lind opened the Riverton bridge on 3 March 2025. Story {n}."
     return EnrichedArticle(
-        id=article_id(n), version=version, title=title or f"Bridge story {n}", title_source="given", body=body,
-        url=None, source="Example Wire", published=datetime(2025, 3, 3).date(), published_source="given",
-        entities=[Entity(text="Ada Lind", label="PERSON", start=6, end=14, canonical="Ada Lind"),
-                  Entity(text="Riverton", label="GPE", start=30, end=38, canonical="Riverton")],
+        id=article_id(n),
+        version=version,
+        title=title or f"Bridge story {n}",
+        title_source="given",
+        body=body,
+        url=None,
+        source="Example Wire",
+        published=datetime(2025, 3, 3).date(),
+        published_source="given",
+        entities=[
+            Entity(text="Ada Lind", label="PERSON", start=6, end=14, canonical="Ada Lind"),
+            Entity(text="Riverton", label="GPE", start=30, end=38, canonical="Riverton"),
+        ],
         people=[EntityFacet(name="Ada Lind", label="PERSON", count=1)],
-        organisations=[], places=[EntityFacet(name="Riverton", label="GPE", count=1)], other_entities=[],
+        organisations=[],
+        places=[EntityFacet(name="Riverton", label="GPE", count=1)],
+        other_entities=[],
         dates=[DateMention(text="3 March 2025", start=49, end=61, value="2025-03-03", granularity="day")],
         ingested_at=T0,
         enrichment=Enrichment(model="en_test", model_version="0", pipeline_version="test", enriched_at=T0),
@@ -38,8 +49,12 @@ class FakeRecogniser:
 
         self.info = ModelInfo("fake_model", "0.1", ("ner",))
         self.labels: dict[str, str] = {}
-        self.names = names or {"Ada Lind": "PERSON", "Riverton": "GPE", "Monday": "DATE",
-                               "Northern Ports Authority": "ORG"}
+        self.names = names or {
+            "Ada Lind": "PERSON",
+            "Riverton": "GPE",
+            "Monday": "DATE",
+            "Northern Ports Authority": "ORG",
+        }
         self.fail = model == "fail"
 
     def spans(self, texts: list[str]):

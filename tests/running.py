@@ -6,9 +6,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from newsflow.cli.procs import Proc
 from newsflow.contract.stages import STAGES, stage
@@ -36,14 +36,22 @@ def isolated_env(home: Path, **extra: str) -> dict[str, str]:
 
 def local_stack_env(home: Path, stack: str, **extra: str) -> dict[str, str]:
     """For `newsflow up` starting a local stack of its own (``embedded`` or ``apache``) on free ports."""
-    return isolated_env(home, NEWSFLOW_STACK=stack, NEWSFLOW_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
-                        NEWSFLOW_ES_URL=f"http://127.0.0.1:{free_port()}", NEWSFLOW_KAFKA_HEAP="512m",
-                        NEWSFLOW_ES_HEAP="768m", **extra)
+    return isolated_env(
+        home,
+        NEWSFLOW_STACK=stack,
+        NEWSFLOW_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+        NEWSFLOW_ES_URL=f"http://127.0.0.1:{free_port()}",
+        NEWSFLOW_KAFKA_HEAP="512m",
+        NEWSFLOW_ES_HEAP="768m",
+        **extra,
+    )
 
 
 def service_env(endpoints: Endpoints, home: Path, **extra: str) -> dict[str, str]:
     """For a service started by a test on the test's own servers."""
-    return isolated_env(home, **(endpoints.env() | {"NEWSFLOW_ENRICH_PROCESSES": "1", "NEWSFLOW_LOCAL_STACK": "none"} | extra))
+    return isolated_env(
+        home, **(endpoints.env() | {"NEWSFLOW_ENRICH_PROCESSES": "1", "NEWSFLOW_LOCAL_STACK": "none"} | extra)
+    )
 
 
 @contextmanager
@@ -73,9 +81,17 @@ def log_tail(proc: Proc, lines: int = 40) -> str:
         return "(no log)"
 
 
-def cli(args: list[str], env: dict[str, str], stdin: bytes | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "newsflow.cli.main", *args], env=env, cwd=REPO, input=stdin,
-                          capture_output=True, timeout=timeout)
+def cli(
+    args: list[str], env: dict[str, str], stdin: bytes | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "newsflow.cli.main", *args],
+        env=env,
+        cwd=REPO,
+        input=stdin,
+        capture_output=True,
+        timeout=timeout,
+    )
 
 
 def cli_json(args: list[str], env: dict[str, str]) -> dict:

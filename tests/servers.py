@@ -19,10 +19,10 @@ import itertools
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 from newsflow.cli.local import apache
 from newsflow.cli.local.embedded import noida_argv, tansu_argv
@@ -68,7 +68,9 @@ def new_namespace() -> str:
 
 def _spawn(argv: list[str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        return subprocess.Popen(
+            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -87,10 +89,12 @@ def _wait(proc: subprocess.Popen, check, what: str, log: Path, timeout: float = 
             tail = log.read_text(errors="replace").splitlines()[-30:] if log.exists() else []
             raise RuntimeError(f"{what} exited ({proc.returncode}) while starting:\n" + "\n".join(tail))
         return check()
+
     wait_until(ready, timeout, f"{what} (log: {log})", interval=0.2)
 
 
 # -- the reference: the apache stack, once per session ---------------------------------------------------------
+
 
 @contextmanager
 def apache_servers(tmp: Path) -> Iterator[Endpoints]:
@@ -98,8 +102,9 @@ def apache_servers(tmp: Path) -> Iterator[Endpoints]:
     say = lambda text: print(f"[apache stack] {text}", file=sys.stderr, flush=True)  # noqa: E731
     kafka_dist, es_dist = apache.kafka_dist(say), apache.elasticsearch_dist(say)
     kafka = apache.KafkaNode(tmp / "kafka-data", tmp / "kafka-config", free_port(), free_port(), heap="512m")
-    es = apache.ElasticsearchNode(tmp / "es-data", tmp / "es-config", tmp / "es-logs", free_port(), free_port(),
-                                  heap="768m")
+    es = apache.ElasticsearchNode(
+        tmp / "es-data", tmp / "es-config", tmp / "es-logs", free_port(), free_port(), heap="768m"
+    )
     kafka.write_config()
     kafka.format_storage(kafka_dist)
     es.write_config()
@@ -119,8 +124,10 @@ def docker() -> Iterator[Endpoints]:
     from testcontainers.elasticsearch import ElasticSearchContainer
     from testcontainers.kafka import KafkaContainer
 
-    with KafkaContainer(f"apache/kafka:{apache.kafka_version()}").with_kraft() as kafka, \
-            ElasticSearchContainer(f"elasticsearch:{apache.elasticsearch_version()}", mem_limit="2g") as es:
+    with (
+        KafkaContainer(f"apache/kafka:{apache.kafka_version()}").with_kraft() as kafka,
+        ElasticSearchContainer(f"elasticsearch:{apache.elasticsearch_version()}", mem_limit="2g") as es,
+    ):
         yield Endpoints("docker", kafka.get_bootstrap_server(), es.get_url())
 
 
@@ -150,15 +157,25 @@ def isolated(shared: Endpoints) -> Endpoints:
 
 # -- the emulators, fresh for each test ---------------------------------------------------------------------
 
+
 @contextmanager
 def noida(tmp: Path, with_search: bool = False) -> Iterator[Endpoints]:
     ports = {"kafka": free_port()} | ({"elasticsearch": free_port()} if with_search else {})
     proc = _spawn(noida_argv(tmp / "noida-data", ports), tmp / "noida.log")
-    ep = Endpoints("noida", f"127.0.0.1:{ports['kafka']}",
-                   f"http://127.0.0.1:{ports['elasticsearch']}" if with_search else None, procs=[proc])
+    ep = Endpoints(
+        "noida",
+        f"127.0.0.1:{ports['kafka']}",
+        f"http://127.0.0.1:{ports['elasticsearch']}" if with_search else None,
+        procs=[proc],
+    )
     try:
-        _wait(proc, lambda: kafka_up(ep.kafka_bootstrap) and (not with_search or es_up(ep.es_url)), "noida-db",
-              tmp / "noida.log", timeout=60)
+        _wait(
+            proc,
+            lambda: kafka_up(ep.kafka_bootstrap) and (not with_search or es_up(ep.es_url)),
+            "noida-db",
+            tmp / "noida.log",
+            timeout=60,
+        )
         yield ep
     finally:
         _stop(proc)

@@ -13,8 +13,11 @@ import pytest
 
 from newsflow.cli.local.apache import DEBIAN_PACKAGES
 
-HOW = {"promtool": "apt-get install prometheus", "prometheus": "apt-get install prometheus",
-       **{tool: f"apt-get install {package}" for tool, package in DEBIAN_PACKAGES.items()}}
+HOW = {
+    "promtool": "apt-get install prometheus",
+    "prometheus": "apt-get install prometheus",
+    **{tool: f"apt-get install {package}" for tool, package in DEBIAN_PACKAGES.items()},
+}
 
 
 def require(tool: str) -> str:

@@ -46,20 +46,28 @@ ROLES: dict[str, dict] = {
     "newsflow_reader": {
         "description": "newsflow readers: the CLI's search and people using Kibana",
         "indices": [{"names": INDICES, "privileges": ["read", "view_index_metadata"]}],
-        "applications": [{
-            "application": KIBANA_APP,
-            "privileges": ["feature_discover_v2.read", "feature_dashboard_v2.read", "feature_visualize_v2.read"],
-            "resources": ["space:default"],
-        }],
+        "applications": [
+            {
+                "application": KIBANA_APP,
+                "privileges": ["feature_discover_v2.read", "feature_dashboard_v2.read", "feature_visualize_v2.read"],
+                "resources": ["space:default"],
+            }
+        ],
     },
     "newsflow_kibana_setup": {
         "description": "newsflow Kibana saved-objects import",
-        "applications": [{
-            "application": KIBANA_APP,
-            "privileges": ["feature_indexPatterns.all", "feature_discover_v2.all", "feature_dashboard_v2.all",
-                           "feature_visualize_v2.all"],
-            "resources": ["space:default"],
-        }],
+        "applications": [
+            {
+                "application": KIBANA_APP,
+                "privileges": [
+                    "feature_indexPatterns.all",
+                    "feature_discover_v2.all",
+                    "feature_dashboard_v2.all",
+                    "feature_visualize_v2.all",
+                ],
+                "resources": ["space:default"],
+            }
+        ],
     },
 }
 
@@ -77,7 +85,9 @@ BUILTIN_PASSWORDS = {"kibana_system": "KIBANA_SYSTEM_PASSWORD"}
 def required(name: str) -> str:
     value = os.environ.get(name, "")
     if len(value) < 8 or "change-me" in value:
-        sys.exit(f"es-setup: {name} is unset, shorter than 8 characters or still the placeholder (see deploy/env.example)")
+        sys.exit(
+            f"es-setup: {name} is unset, shorter than 8 characters or still the placeholder (see deploy/env.example)"
+        )
     return value
 
 

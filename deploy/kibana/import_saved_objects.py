@@ -23,10 +23,14 @@ import uuid
 def multipart(filename: str, content: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (
-        f"--{boundary}\r\n"
-        f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: application/ndjson\r\n\r\n"
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/ndjson\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     return body, f"multipart/form-data; boundary={boundary}"
 
 
@@ -34,7 +38,9 @@ def import_objects(url: str, auth: str, path: str) -> dict:
     with open(path, "rb") as f:
         body, ctype = multipart(os.path.basename(path), f.read())
     req = urllib.request.Request(
-        f"{url.rstrip('/')}/api/saved_objects/_import?overwrite=true", data=body, method="POST",
+        f"{url.rstrip('/')}/api/saved_objects/_import?overwrite=true",
+        data=body,
+        method="POST",
         headers={"Content-Type": ctype, "kbn-xsrf": "newsflow", "Authorization": f"Basic {auth}"},
     )
     with urllib.request.urlopen(req, timeout=60) as resp:

@@ -16,8 +16,9 @@ class Letter:
 
 
 def read_letters(client_config: dict, topic: str = Topics.DEADLETTER) -> list[Letter]:
-    consumer = KafkaConsumer(**client_config, client_id="newsflow-deadletters", enable_auto_commit=False,
-                             consumer_timeout_ms=1000)
+    consumer = KafkaConsumer(
+        **client_config, client_id="newsflow-deadletters", enable_auto_commit=False, consumer_timeout_ms=1000
+    )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]

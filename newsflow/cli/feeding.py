@@ -14,8 +14,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 from newsflow.cli.sources import Item
 
@@ -69,7 +69,7 @@ def feed(
     """Send ``items`` in requests of at most ``batch``; resend the ones ingest could not take for up to
     ``retry_s`` seconds of it being unable to (reset by any progress)."""
     out = Outcome()
-    queue = deque(items[i:i + batch] for i in range(0, len(items), batch))
+    queue = deque(items[i : i + batch] for i in range(0, len(items), batch))
     stuck_since: float | None = None
     attempt = 0
     while queue:
@@ -84,7 +84,7 @@ def feed(
             again, reason, progressed = list(chunk), str(exc), False
         else:
             again, reason, progressed = [], "", False
-            for item, result in zip(chunk, results):
+            for item, result in zip(chunk, results, strict=True):
                 if result["status"] == "accepted":
                     out.accepted.append((item.origin, result["id"]))
                 elif result["status"] == "failed":
@@ -104,7 +104,9 @@ def feed(
         if now - stuck_since >= retry_s:
             # Ingest has taken nothing for retry_s: give up on everything not yet taken.
             left = again + [i for c in queue for i in c]
-            out.rejected.extend((i.origin, f"not taken by ingest after {retry_s:.0f} s of retries: {reason}") for i in left)
+            out.rejected.extend(
+                (i.origin, f"not taken by ingest after {retry_s:.0f} s of retries: {reason}") for i in left
+            )
             on_done(len(left))
             break
         attempt += 1

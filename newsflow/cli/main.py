@@ -6,7 +6,6 @@ import json
 import sys
 import threading
 import time
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -15,21 +14,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from newsflow.cli import feeding, stack
-from newsflow.cli.local import apache
 from newsflow.cli.deadletters import read_letters, replay
-from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names, watch
+from newsflow.cli.local import apache
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
+from newsflow.contract import Topics
+from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names, watch
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.servers import wait_until
 from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import ensure_topics, evict_group_members
-from newsflow.contract import Topics
 
-app = typer.Typer(help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="newsflow: news articles from Kafka, enriched with entities and dates, searchable in Elasticsearch.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -39,6 +41,7 @@ def settings() -> CliSettings:
 
 
 # -- the local deployment ----------------------------------------------------
+
 
 @app.command()
 def init() -> None:
@@ -66,9 +69,12 @@ def _chosen_stack(s: CliSettings, option: str | None) -> str:
 @app.command()
 def up(
     timeout: float = typer.Option(180, help="Seconds to wait for each component to be healthy."),
-    stack_option: Optional[str] = typer.Option(
-        None, "--stack", help="The local stack: embedded (noida-db) or apache (Apache Kafka and Elasticsearch). "
-                              "Default: NEWSFLOW_STACK, else what runs here, else embedded."),
+    stack_option: str | None = typer.Option(
+        None,
+        "--stack",
+        help="The local stack: embedded (noida-db) or apache (Apache Kafka and Elasticsearch). "
+        "Default: NEWSFLOW_STACK, else what runs here, else embedded.",
+    ),
 ) -> None:
     """Start the local stack, the lag exporter, the three services and Prometheus; start only what is not running."""
     s = settings()
@@ -76,8 +82,10 @@ def up(
     managed = stack.manages_stack(s)
     running = stack.recorded_stack(s)
     if managed and running and running != chosen and any(c.proc.pid() for c in stack.components(s, running)):
-        err.print(f"[red]the {running} stack is running in {s.home.resolve()}[/red]: `newsflow down` first, "
-                  f"then `newsflow up --stack {chosen}` (each stack keeps its own data)")
+        err.print(
+            f"[red]the {running} stack is running in {s.home.resolve()}[/red]: `newsflow down` first, "
+            f"then `newsflow up --stack {chosen}` (each stack keeps its own data)"
+        )
         raise typer.Exit(1)
     comps = stack.components(s, chosen)
     if managed:
@@ -98,7 +106,7 @@ def up(
                     except apache.ApacheStackError as exc:
                         progress.update(task, description=f"[red]{comp.name}: cannot start[/red]")
                         err.print(f"[red]{comp.name}:[/red] {exc}", highlight=False)
-                        raise typer.Exit(1)
+                        raise typer.Exit(1) from None
             pid = comp.proc.start()
 
             def ready(comp=comp) -> bool:
@@ -112,9 +120,12 @@ def up(
                 progress.update(task, description=f"[red]{comp.name}: not healthy[/red]")
                 err.print(f"[red]{exc}[/red] (pid {comp.proc.pid()}, health {comp.probe()[1]})")
                 _tail(comp.proc.logfile)
-                raise typer.Exit(1)
-            progress.update(task, completed=1,
-                            description=f"{comp.name}: {'already running' if was else 'started'} (pid {pid}) {comp.address}")
+                raise typer.Exit(1) from None
+            progress.update(
+                task,
+                completed=1,
+                description=f"{comp.name}: {'already running' if was else 'started'} (pid {pid}) {comp.address}",
+            )
             if i == last_infrastructure:
                 init()
 
@@ -147,8 +158,7 @@ def status(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     """Show each component with its pid, address and health."""
     s = settings()
     rows = [c.status() for c in stack.components(s)]
-    where = {"stack": stack.current_stack(s) if stack.manages_stack(s) else "external",
-             "home": str(s.home.resolve())}
+    where = {"stack": stack.current_stack(s) if stack.manages_stack(s) else "external", "home": str(s.home.resolve())}
     es_row = next((r for r in rows if r["name"] == "elasticsearch"), None)
     warnings = []
     if where["stack"] == "embedded" and es_row and es_row["health"] == "healthy":
@@ -178,14 +188,16 @@ def _tail(path, lines: int = 15) -> None:
 
 # -- feeding -----------------------------------------------------------------
 
+
 @app.command()
 def feed(
     paths: list[str] = typer.Argument(..., help="Files (.txt .md .html .json .jsonl), directories, or - for stdin."),
     wait: bool = typer.Option(False, "--wait", help="Wait until every accepted article is searchable."),
     timeout: float = typer.Option(300, help="Seconds --wait waits at most."),
     max_bytes: int = typer.Option(2_000_000, envvar="NEWSFLOW_MAX_ARTICLE_BYTES", help="Largest article accepted."),
-    retry_for: Optional[float] = typer.Option(
-        None, help="Seconds to keep resending what ingest cannot take (default NEWSFLOW_FEED_RETRY_S, 120)."),
+    retry_for: float | None = typer.Option(
+        None, help="Seconds to keep resending what ingest cannot take (default NEWSFLOW_FEED_RETRY_S, 120)."
+    ),
 ) -> None:
     """Feed articles onto the raw topic through ingest. Exits 1 if any was rejected."""
     s = settings()
@@ -193,8 +205,9 @@ def feed(
     rejected = [(i.origin, i.error) for i in items if i.error]
     sendable = [i for i in items if not i.error]
     url = f"{s.ingest_endpoint}/v1/articles"
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
         task = progress.add_task("feeding", total=len(sendable))
 
         def on_retry(count: int, reason: str, delay: float) -> None:
@@ -203,8 +216,14 @@ def feed(
         def on_done(count: int) -> None:
             progress.update(task, advance=count, description="feeding")
 
-        outcome = feeding.feed(sendable, lambda chunk: feeding.post_articles(url, chunk), s.feed_batch,
-                               s.feed_retry_s if retry_for is None else retry_for, on_done=on_done, on_retry=on_retry)
+        outcome = feeding.feed(
+            sendable,
+            lambda chunk: feeding.post_articles(url, chunk),
+            s.feed_batch,
+            s.feed_retry_s if retry_for is None else retry_for,
+            on_done=on_done,
+            on_retry=on_retry,
+        )
     rejected += outcome.rejected
     accepted = [article_id for _, article_id in outcome.accepted]
     resent = f", resent {outcome.resent} that ingest could not take at first" if outcome.resent else ""
@@ -221,25 +240,35 @@ def _wait_searchable(s: CliSettings, ids: list[str], timeout: float) -> None:
     es = s.elasticsearch(request_timeout=30)
     found: set[str] = set()
     deadline = time.monotonic() + timeout
-    with Progress(TextColumn("searchable"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as progress:
+    with Progress(
+        TextColumn("searchable"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
         task = progress.add_task("wait", total=len(ids))
         while len(found) < len(ids) and time.monotonic() < deadline:
             missing = [i for i in ids if i not in found]
             for start in range(0, len(missing), 1000):
-                res = es.search(index=s.alias, query={"ids": {"values": missing[start:start + 1000]}},
-                                size=1000, source=False, ignore_unavailable=True)
+                res = es.search(
+                    index=s.alias,
+                    query={"ids": {"values": missing[start : start + 1000]}},
+                    size=1000,
+                    source=False,
+                    ignore_unavailable=True,
+                )
                 found.update(h["_id"] for h in res["hits"]["hits"])
             progress.update(task, completed=len(found))
             if len(found) < len(ids):
                 time.sleep(0.25)
     if len(found) < len(ids):
-        err.print(f"[red]{len(ids) - len(found)} of {len(ids)} articles not searchable after {timeout:.0f} s[/red] "
-                  "(see `newsflow lag` and `newsflow status`)")
+        err.print(
+            f"[red]{len(ids) - len(found)} of {len(ids)} articles not searchable after {timeout:.0f} s[/red] "
+            "(see `newsflow lag` and `newsflow status`)"
+        )
         raise typer.Exit(1)
     out.print(f"all {len(ids)} searchable")
 
 
 # -- reading -----------------------------------------------------------------
+
 
 @app.command()
 def search(
@@ -252,13 +281,22 @@ def search(
     res = s.elasticsearch(request_timeout=30).search(index=s.alias, **query_body(query, size))
     hits = res["hits"]["hits"]
     if as_json:
-        print(json.dumps({"total": res["hits"]["total"]["value"],
-                          "hits": [{"id": h["_id"], "score": h["_score"], **h["_source"]} for h in hits]},
-                         indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "total": res["hits"]["total"]["value"],
+                    "hits": [{"id": h["_id"], "score": h["_score"], **h["_source"]} for h in hits],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     out.print(f"[bold]{res['hits']['total']['value']}[/bold] articles match {query!r}")
     for hit in map(summarise, hits):
-        out.print(f"\n[bold]{hit['title'] or '(no title)'}[/bold]  [dim]{hit['source'] or ''} {hit['published'] or ''}[/dim]")
+        out.print(
+            f"\n[bold]{hit['title'] or '(no title)'}[/bold]  [dim]{hit['source'] or ''} {hit['published'] or ''}[/dim]"
+        )
         for label in ("people", "organisations", "places"):
             if hit[label]:
                 out.print(f"  {label}: {', '.join(hit[label])}", highlight=False)
@@ -279,8 +317,16 @@ def _lag_table(readings: list[LagRate], title: str | None = None) -> Table:
 
     for r in readings:
         row = r.row
-        table.add_row(row.group, row.topic, str(row.partition), str(row.committed), str(row.end), str(row.lag),
-                      rate(r.lag_per_s), "-" if r.consumed_per_s is None else f"{r.consumed_per_s:.1f}")
+        table.add_row(
+            row.group,
+            row.topic,
+            str(row.partition),
+            str(row.committed),
+            str(row.end),
+            str(row.lag),
+            rate(r.lag_per_s),
+            "-" if r.consumed_per_s is None else f"{r.consumed_per_s:.1f}",
+        )
     total = sum(r.row.lag for r in readings)
     trend = [r.lag_per_s for r in readings if r.lag_per_s is not None]
     table.add_row("total", "", "", "", "", str(total), rate(sum(trend)) if trend else "-", "", style="bold")
@@ -301,19 +347,33 @@ def lag(
         if not watch_:
             rows = reader.lag(groups)
             if as_json:
-                print(json.dumps({"partitions": [r.as_dict() for r in rows], "total_lag": sum(r.lag for r in rows)},
-                                 indent=2))
+                print(
+                    json.dumps(
+                        {"partitions": [r.as_dict() for r in rows], "total_lag": sum(r.lag for r in rows)}, indent=2
+                    )
+                )
             else:
                 out.print(_lag_table([LagRate(r, None, None) for r in rows]))
             return
         stop = threading.Event()
         with Live(console=out, auto_refresh=False) as live:
+
             def show(readings: list[LagRate]) -> None:
                 if as_json:
-                    print(json.dumps([r.row.as_dict() | {"lag_per_s": r.lag_per_s, "consumed_per_s": r.consumed_per_s}
-                                      for r in readings]), flush=True)
+                    print(
+                        json.dumps(
+                            [
+                                r.row.as_dict() | {"lag_per_s": r.lag_per_s, "consumed_per_s": r.consumed_per_s}
+                                for r in readings
+                            ]
+                        ),
+                        flush=True,
+                    )
                 else:
-                    live.update(_lag_table(readings, f"consumer lag, every {interval:g} s (Ctrl-C to stop)"), refresh=True)
+                    live.update(
+                        _lag_table(readings, f"consumer lag, every {interval:g} s (Ctrl-C to stop)"), refresh=True
+                    )
+
             try:
                 watch(reader, groups, interval, show, stop)
             except KeyboardInterrupt:
@@ -332,8 +392,9 @@ def exporter() -> None:
     stop = stop_on_signals()
     reader = LagReader(s.kafka_client_config(), client_id="newsflow-lag-exporter")
     collector = register(reader, pipeline_groups(s), pipeline_topic_names(s))
-    http = ServiceHTTP(s.http_host, s.lag_exporter_port, health=lambda: (True, {"service": "lag-exporter"}),
-                       ready=collector.check).start()
+    http = ServiceHTTP(
+        s.http_host, s.lag_exporter_port, health=lambda: (True, {"service": "lag-exporter"}), ready=collector.check
+    ).start()
     err.print(f"lag exporter on http://{s.http_host}:{http.port}/metrics")
     stop.wait()
     http.stop()
@@ -353,7 +414,9 @@ def deadletters(
     table = Table("#", "stage", "reason", "from", "error")
     for item in letters:
         dl = item.letter
-        table.add_row(str(item.offset), dl.stage, dl.error_type, f"{dl.topic}/{dl.partition}@{dl.offset}", dl.error_message[:100])
+        table.add_row(
+            str(item.offset), dl.stage, dl.error_type, f"{dl.topic}/{dl.partition}@{dl.offset}", dl.error_message[:100]
+        )
     out.print(table)
     out.print(f"{len(letters)} dead letters")
 
@@ -361,16 +424,22 @@ def deadletters(
 @app.command("replay")
 def replay_cmd(
     offsets: list[int] = typer.Argument(None, help="Dead-letter numbers (the # column) to replay."),
-    reason: Optional[str] = typer.Option(None, help="Replay every letter with this reason."),
-    stage: Optional[str] = typer.Option(None, help="Replay every letter from this stage."),
+    reason: str | None = typer.Option(None, help="Replay every letter with this reason."),
+    stage: str | None = typer.Option(None, help="Replay every letter from this stage."),
     all_: bool = typer.Option(False, "--all", help="Replay every dead letter."),
 ) -> None:
     """Send chosen dead letters back to their original topic, unchanged (after a fix)."""
     s = settings()
     letters = read_letters(s.kafka_client_config(), s.scoped(Topics.DEADLETTER))
     wanted = set(offsets or [])
-    chosen = [i for i in letters if all_ or i.offset in wanted
-              or (reason and i.letter.error_type == reason) or (stage and i.letter.stage == stage)]
+    chosen = [
+        i
+        for i in letters
+        if all_
+        or i.offset in wanted
+        or (reason and i.letter.error_type == reason)
+        or (stage and i.letter.stage == stage)
+    ]
     if not chosen:
         err.print("nothing chosen: give dead-letter numbers, --reason, --stage or --all")
         raise typer.Exit(1)

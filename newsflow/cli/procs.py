@@ -70,8 +70,12 @@ class Proc:
         self.logfile.parent.mkdir(parents=True, exist_ok=True)
         with open(self.logfile, "ab") as log:
             proc = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                env=self.env, start_new_session=True,  # survives the terminal that ran `newsflow up`
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                start_new_session=True,  # survives the terminal that ran `newsflow up`
             )
         self.pidfile.write_text(str(proc.pid))
         return proc.pid

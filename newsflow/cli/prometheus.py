@@ -41,7 +41,8 @@ def local_config(deployed: dict, s: CliSettings, rules: Path) -> dict:
     if missing:
         raise ValueError(f"deploy/prometheus/prometheus.yml has no job for {sorted(missing)}")
     glob = deployed.get("global", {}) | {
-        "scrape_interval": interval, "evaluation_interval": interval,
+        "scrape_interval": interval,
+        "evaluation_interval": interval,
         "scrape_timeout": f"{int(min(s.prometheus_scrape_interval_s, 10) * 1000)}ms",
         "external_labels": {"deployment": "newsflow-local"},
     }
@@ -59,7 +60,8 @@ def write_config(s: CliSettings, home: Path) -> Path:
 
 def argv(binary: str, s: CliSettings, home: Path) -> list[str]:
     return [
-        binary, f"--config.file={home / 'prometheus' / 'prometheus.yml'}",
+        binary,
+        f"--config.file={home / 'prometheus' / 'prometheus.yml'}",
         f"--storage.tsdb.path={home / 'data' / 'prometheus'}",
         f"--web.listen-address=127.0.0.1:{s.prometheus_port}",
         "--storage.tsdb.retention.time=7d",

@@ -27,35 +27,61 @@ def _is_newsflow_checkout(folder: Path) -> bool:
 
 
 class CliSettings(CommonSettings):
-    home: Path = Field(default_factory=lambda: default_home(),
-                       description="Where `newsflow up` keeps pid files, logs and the local stack's data.")
+    home: Path = Field(
+        default_factory=lambda: default_home(),
+        description="Where `newsflow up` keeps pid files, logs and the local stack's data.",
+    )
     stack: str = Field(
-        "embedded", pattern="^(embedded|apache)$",
+        "embedded",
+        pattern="^(embedded|apache)$",
         description="Which local stack `newsflow up` runs: embedded (noida-db, no Java needed) or apache (Apache Kafka "
-                    "and Elasticsearch from their artifacts on Maven Central; needs a JDK and Maven).")
+        "and Elasticsearch from their artifacts on Maven Central; needs a JDK and Maven).",
+    )
     local_stack: str = Field(
-        "auto", pattern="^(auto|always|none)$",
-        description="auto: start the local stack when Kafka and Elasticsearch point at this machine; always; none: never.",
+        "auto",
+        pattern="^(auto|always|none)$",
+        description="auto: start the local stack when Kafka and Elasticsearch point at this machine; always; none: "
+        "never.",
     )
     embedded_article_limit: int = Field(
-        2_000, ge=0, description="`newsflow status` warns when the embedded stack holds more articles than this: "
-                                  "measured by `make bench`, its search slows past it (README).")
+        2_000,
+        ge=0,
+        description="`newsflow status` warns when the embedded stack holds more articles than this: "
+        "measured by `make bench`, its search slows past it (README).",
+    )
     kafka_controller_port: int = Field(9093, description="The apache stack's KRaft controller listener (loopback).")
     es_transport_port: int = Field(9300, description="The apache stack's Elasticsearch transport port (loopback).")
-    kafka_heap: str = Field("512m", pattern=r"^\d+[kmgKMG]$", description="Largest heap of the apache stack's Kafka JVM.")
+    kafka_heap: str = Field(
+        "512m", pattern=r"^\d+[kmgKMG]$", description="Largest heap of the apache stack's Kafka JVM."
+    )
     es_heap: str = Field("1g", pattern=r"^\d+[kmgKMG]$", description="Heap of the apache stack's Elasticsearch JVM.")
-    ingest_url: str | None = Field(None, description="Ingest's HTTP API (default http://127.0.0.1:$NEWSFLOW_INGEST_PORT).")
+    ingest_url: str | None = Field(
+        None, description="Ingest's HTTP API (default http://127.0.0.1:$NEWSFLOW_INGEST_PORT)."
+    )
     es_alias: str = "articles"
     es_index_version: int = 1
     feed_batch: int = Field(100, ge=1, le=1000, description="Articles per request to ingest when feeding.")
     feed_retry_s: float = Field(
-        120.0, ge=0, description="How long `newsflow feed` keeps resending what ingest could not take (unreachable, "
-                                 "5xx, not acknowledged by the broker) before it gives up on it.")
-    lag_exporter_port: int = Field(LAG_EXPORTER_PORT, description="Port of the lag exporter's /metrics (`newsflow exporter`).")
-    prometheus: str = Field("auto", pattern="^(auto|off)$",
-                            description="auto: `newsflow up` also starts Prometheus when it is installed; off: never.")
-    prometheus_port: int = Field(9095, description="Port of the local Prometheus `newsflow up` starts (not 9090, where a system Prometheus listens).")
-    prometheus_scrape_interval_s: float = Field(5.0, ge=0.5, le=300, description="How often the local Prometheus scrapes.")
+        120.0,
+        ge=0,
+        description="How long `newsflow feed` keeps resending what ingest could not take (unreachable, "
+        "5xx, not acknowledged by the broker) before it gives up on it.",
+    )
+    lag_exporter_port: int = Field(
+        LAG_EXPORTER_PORT, description="Port of the lag exporter's /metrics (`newsflow exporter`)."
+    )
+    prometheus: str = Field(
+        "auto",
+        pattern="^(auto|off)$",
+        description="auto: `newsflow up` also starts Prometheus when it is installed; off: never.",
+    )
+    prometheus_port: int = Field(
+        9095,
+        description="Port of the local Prometheus `newsflow up` starts (not 9090, where a system Prometheus listens).",
+    )
+    prometheus_scrape_interval_s: float = Field(
+        5.0, ge=0.5, le=300, description="How often the local Prometheus scrapes."
+    )
 
     @property
     def alias(self) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 TEXT_TYPES = {".txt": "text", ".md": "text", ".markdown": "text", ".html": "html", ".htm": "html"}
 JSON_TYPES = {".json", ".jsonl", ".ndjson"}
@@ -28,7 +28,11 @@ def expand(paths: list[str]) -> Iterator[Path | str]:
             continue
         path = Path(p)
         if path.is_dir():
-            yield from sorted(f for f in path.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts))
+            yield from sorted(
+                f
+                for f in path.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
         else:
             yield path
 
@@ -38,7 +42,7 @@ def read_items(paths: list[str], max_bytes: int) -> Iterator[Item]:
         if path == "-":
             yield from _from_stdin()
         else:
-            yield from _from_file(path, max_bytes)
+            yield from _from_file(Path(path), max_bytes)
 
 
 def _from_stdin() -> Iterator[Item]:

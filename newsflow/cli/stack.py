@@ -16,16 +16,16 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 from newsflow.cli.local import apache
-from newsflow.contract.stages import STAGES
 from newsflow.cli.local.embedded import noida_argv
 from newsflow.cli.procs import Proc
 from newsflow.cli.settings import CliSettings
+from newsflow.contract.stages import STAGES
 from newsflow.runtime.servers import es_up, http_json, http_status, kafka_up
 
 STACKS = ("embedded", "apache")
@@ -48,8 +48,14 @@ class Component:
         pid = self.proc.pid()
         ok, detail = self.probe() if pid else (False, {})
         health = "healthy" if pid and ok else ("unhealthy" if pid else "stopped")
-        return {"name": self.name, "pid": pid, "address": self.address, "health": health, "detail": detail,
-                "log": str(self.proc.logfile)}
+        return {
+            "name": self.name,
+            "pid": pid,
+            "address": self.address,
+            "health": health,
+            "detail": detail,
+            "log": str(self.proc.logfile),
+        }
 
 
 def _hostport(bootstrap: str) -> tuple[str, int]:
@@ -103,6 +109,7 @@ def _ready_probe(port: int) -> Callable[[], tuple[bool, dict]]:
     def probe():
         code, body = http_json(f"http://127.0.0.1:{port}/readyz")
         return code == 200, body or {}
+
     return probe
 
 
@@ -114,29 +121,50 @@ def archive_warnings(s: CliSettings) -> list[str]:
         return []
     if count <= s.embedded_article_limit:
         return []
-    return [f"the embedded stack holds {count:,} articles, and its search slows past {s.embedded_article_limit:,} "
-            "(see the README's archive figures). The apache stack (Apache Kafka and Elasticsearch) serves archives "
-            "of this size: `newsflow down`, then `newsflow up --stack apache` and feed them again."]
+    return [
+        f"the embedded stack holds {count:,} articles, and its search slows past {s.embedded_article_limit:,} "
+        "(see the README's archive figures). The apache stack (Apache Kafka and Elasticsearch) serves archives "
+        "of this size: `newsflow down`, then `newsflow up --stack apache` and feed them again."
+    ]
 
 
 def _embedded(s: CliSettings, home: Path, env: dict) -> list[Component]:
     kafka_port = _hostport(s.kafka_bootstrap)[1]
     es_port = urlsplit(s.es_url).port or 9200
     return [
-        Component("kafka", Proc("kafka", noida_argv(home / "data" / "kafka", {"kafka": kafka_port}), home, env),
-                  s.kafka_bootstrap, lambda: (kafka_up(s.kafka_bootstrap), {}), infrastructure=True),
-        Component("elasticsearch",
-                  Proc("elasticsearch", noida_argv(home / "data" / "elasticsearch", {"elasticsearch": es_port}), home, env),
-                  s.es_url, lambda: (es_up(s.es_url), {}), infrastructure=True),
+        Component(
+            "kafka",
+            Proc("kafka", noida_argv(home / "data" / "kafka", {"kafka": kafka_port}), home, env),
+            s.kafka_bootstrap,
+            lambda: (kafka_up(s.kafka_bootstrap), {}),
+            infrastructure=True,
+        ),
+        Component(
+            "elasticsearch",
+            Proc("elasticsearch", noida_argv(home / "data" / "elasticsearch", {"elasticsearch": es_port}), home, env),
+            s.es_url,
+            lambda: (es_up(s.es_url), {}),
+            infrastructure=True,
+        ),
     ]
 
 
 def _apache(s: CliSettings, home: Path, env: dict) -> list[Component]:
-    kafka = apache.KafkaNode(home / "data" / "apache" / "kafka", home / "apache" / "kafka",
-                             _hostport(s.kafka_bootstrap)[1], s.kafka_controller_port, s.kafka_heap)
-    es = apache.ElasticsearchNode(home / "data" / "apache" / "elasticsearch", home / "apache" / "elasticsearch",
-                                  home / "logs" / "elasticsearch-node", urlsplit(s.es_url).port or 9200,
-                                  s.es_transport_port, s.es_heap)
+    kafka = apache.KafkaNode(
+        home / "data" / "apache" / "kafka",
+        home / "apache" / "kafka",
+        _hostport(s.kafka_bootstrap)[1],
+        s.kafka_controller_port,
+        s.kafka_heap,
+    )
+    es = apache.ElasticsearchNode(
+        home / "data" / "apache" / "elasticsearch",
+        home / "apache" / "elasticsearch",
+        home / "logs" / "elasticsearch-node",
+        urlsplit(s.es_url).port or 9200,
+        s.es_transport_port,
+        s.es_heap,
+    )
 
     def prepare_kafka(say) -> None:
         dist = apache.kafka_dist(say)
@@ -149,10 +177,22 @@ def _apache(s: CliSettings, home: Path, env: dict) -> list[Component]:
         es.write_config()
 
     return [
-        Component("kafka", Proc("kafka", kafka.argv(apache.kafka_dist_dir()), home, env), s.kafka_bootstrap,
-                  lambda: (kafka_up(s.kafka_bootstrap), {}), infrastructure=True, prepare=prepare_kafka),
-        Component("elasticsearch", Proc("elasticsearch", es.argv(apache.elasticsearch_dist_dir()), home, env), s.es_url,
-                  lambda: (es_up(s.es_url), {}), infrastructure=True, prepare=prepare_es),
+        Component(
+            "kafka",
+            Proc("kafka", kafka.argv(apache.kafka_dist_dir()), home, env),
+            s.kafka_bootstrap,
+            lambda: (kafka_up(s.kafka_bootstrap), {}),
+            infrastructure=True,
+            prepare=prepare_kafka,
+        ),
+        Component(
+            "elasticsearch",
+            Proc("elasticsearch", es.argv(apache.elasticsearch_dist_dir()), home, env),
+            s.es_url,
+            lambda: (es_up(s.es_url), {}),
+            infrastructure=True,
+            prepare=prepare_es,
+        ),
     ]
 
 
@@ -168,23 +208,37 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
             out += _embedded(s, home, env)
         else:
             out += _apache(s, home, env)
-    out.append(Component(
-        "lag-exporter", Proc("lag-exporter", [sys.executable, "-m", "newsflow.cli.main", "exporter"], home, env),
-        f"http://127.0.0.1:{s.lag_exporter_port}/metrics", _ready_probe(s.lag_exporter_port),
-    ))
+    out.append(
+        Component(
+            "lag-exporter",
+            Proc("lag-exporter", [sys.executable, "-m", "newsflow.cli.main", "exporter"], home, env),
+            f"http://127.0.0.1:{s.lag_exporter_port}/metrics",
+            _ready_probe(s.lag_exporter_port),
+        )
+    )
     for entry in STAGES:
         port = s.stage_port(entry.name)
-        out.append(Component(
-            entry.name, Proc(entry.name, [sys.executable, "-m", entry.module], home, env),
-            f"http://127.0.0.1:{port}", _ready_probe(port), s.stage_group(entry.name) if entry.group else None,
-        ))
+        out.append(
+            Component(
+                entry.name,
+                Proc(entry.name, [sys.executable, "-m", entry.module], home, env),
+                f"http://127.0.0.1:{port}",
+                _ready_probe(port),
+                s.stage_group(entry.name) if entry.group else None,
+            )
+        )
     binary = prometheus_binary(s)
     if binary:
         from newsflow.cli import prometheus
 
         url = f"http://127.0.0.1:{s.prometheus_port}"
-        out.append(Component(
-            "prometheus", Proc("prometheus", prometheus.argv(binary, s, home), home, env), url,
-            lambda: (http_status(f"{url}/-/ready") == 200, {}), prepare=lambda say: prometheus.write_config(s, home),
-        ))
+        out.append(
+            Component(
+                "prometheus",
+                Proc("prometheus", prometheus.argv(binary, s, home), home, env),
+                url,
+                lambda: (http_status(f"{url}/-/ready") == 200, {}),
+                prepare=lambda say: prometheus.write_config(s, home),
+            )
+        )
     return out

@@ -5,18 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+
+from newsflow.contract.codec import Message
 
 ARTICLE_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 
-class _Message(BaseModel):
-    # A reader must accept a newer minor version of its schema, so fields it
-    # does not know are ignored rather than rejected (see EVOLUTION.md).
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    SCHEMA_NAME: ClassVar[str]
-    SCHEMA_VERSION: ClassVar[str]
+_Message = Message
 
 
 class ArticleSubmission(_Message):
@@ -41,7 +37,7 @@ class ArticleSubmission(_Message):
         if (self.text is None) == (self.html is None):
             raise ValueError("give exactly one of 'text' or 'html'")
         body = self.text if self.text is not None else self.html
-        if not body.strip():
+        if not (body or "").strip():
             raise ValueError("the article body is empty")
         return self
 
@@ -124,7 +120,8 @@ class EnrichedArticle(_Message):
     id: str = Field(pattern=ARTICLE_ID_PATTERN)
     version: int = Field(
         ge=1,
-        description="Monotonic per article (microseconds since the epoch at enrichment): a stale copy never overwrites a newer one.",
+        description="Monotonic per article (microseconds since the epoch at enrichment): a stale copy never "
+        "overwrites a newer one.",
     )
     title: str | None
     title_source: Literal["given", "extracted", "none"]

@@ -8,15 +8,28 @@ whose ``reason`` is a stable code fit for a dead-letter record.
 from __future__ import annotations
 
 import json
-from typing import Iterable, TypeVar
+from collections.abc import Iterable
+from typing import ClassVar, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 HEADER_SCHEMA = "newsflow-schema"
 HEADER_VERSION = "newsflow-schema-version"
 HEADER_CONTENT_TYPE = "content-type"
 
-M = TypeVar("M", bound=BaseModel)
+
+class Message(BaseModel):
+    """A versioned message: its schema's name and MAJOR.MINOR version travel in its headers."""
+
+    # A reader must accept a newer minor version of its schema, so fields it
+    # does not know are ignored rather than rejected (see EVOLUTION.md).
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    SCHEMA_NAME: ClassVar[str]
+    SCHEMA_VERSION: ClassVar[str]
+
+
+M = TypeVar("M", bound=Message)
 Headers = Iterable[tuple[str, bytes | None]]
 
 
@@ -34,7 +47,7 @@ class DecodeError(ValueError):
         self.detail = detail
 
 
-def schema_headers(model_cls: type[BaseModel]) -> list[tuple[str, bytes]]:
+def schema_headers(model_cls: type[Message]) -> list[tuple[str, bytes]]:
     return [
         (HEADER_SCHEMA, model_cls.SCHEMA_NAME.encode()),
         (HEADER_VERSION, model_cls.SCHEMA_VERSION.encode()),
@@ -42,7 +55,7 @@ def schema_headers(model_cls: type[BaseModel]) -> list[tuple[str, bytes]]:
     ]
 
 
-def encode(message: BaseModel) -> tuple[bytes, list[tuple[str, bytes]]]:
+def encode(message: Message) -> tuple[bytes, list[tuple[str, bytes]]]:
     return message.model_dump_json(exclude_none=False).encode("utf-8"), schema_headers(type(message))
 
 

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import base64
-
 from typing import ClassVar, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, Field
+
+from newsflow.contract.codec import Message
 
 
-class DeadLetter(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
+class DeadLetter(Message):
     SCHEMA_NAME: ClassVar[str] = "newsflow.deadletter"
     SCHEMA_VERSION: ClassVar[str] = "1.0"
 
     # An open name, not a closed list: a stage added later writes letters every reader can read.
-    stage: str = Field(pattern=r"^[a-z][a-z0-9-]{0,62}$", description="The stage that gave up on the message (a registry name).")
+    stage: str = Field(
+        pattern=r"^[a-z][a-z0-9-]{0,62}$", description="The stage that gave up on the message (a registry name)."
+    )
     error_type: str = Field(description="A stable reason code, e.g. not-json, invalid, mapping-error.")
     error_message: str
     topic: str
@@ -43,6 +44,7 @@ def dead_letter(
     failed_at,
 ) -> DeadLetter:
     """Wrap a record a stage could not process, keeping its bytes intact."""
+
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode("ascii")
 

@@ -1,7 +1,7 @@
 """Write (or check) the JSON Schema files for every message model.
 
-    python -m newsflow.contract.generate          # regenerate newsflow/contract/json/
-    python -m newsflow.contract.generate --check  # exit 1 if a checked-in file is stale
+python -m newsflow.contract.generate          # regenerate newsflow/contract/json/
+python -m newsflow.contract.generate --check  # exit 1 if a checked-in file is stale
 """
 
 from __future__ import annotations

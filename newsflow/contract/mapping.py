@@ -26,7 +26,11 @@ MAPPINGS = {
     "properties": {
         "id": {"type": "keyword"},
         "version": {"type": "long"},
-        "title": {"type": "text", "analyzer": "english", "fields": {"keyword": {"type": "keyword", "ignore_above": 512}}},
+        "title": {
+            "type": "text",
+            "analyzer": "english",
+            "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
+        },
         "title_source": {"type": "keyword"},
         "body": {"type": "text", "analyzer": "english"},
         "url": {"type": "keyword"},

@@ -76,8 +76,7 @@ class LagCollector:
         yield lag
         yield current
 
-        topic_end = GaugeMetricFamily(TOPIC_OFFSET, "End offset of the partition",
-                                      labels=["topic", "partition"])
+        topic_end = GaugeMetricFamily(TOPIC_OFFSET, "End offset of the partition", labels=["topic", "partition"])
         partitions: dict[str, int] = {}
         for tp, end in sorted(ends.items()):
             topic_end.add_metric([tp.topic, str(tp.partition)], end)

@@ -37,8 +37,14 @@ class PartitionLag:
         return max(0, self.end - self.committed)
 
     def as_dict(self) -> dict:
-        return {"group": self.group, "topic": self.topic, "partition": self.partition, "committed": self.committed,
-                "end": self.end, "lag": self.lag}
+        return {
+            "group": self.group,
+            "topic": self.topic,
+            "partition": self.partition,
+            "committed": self.committed,
+            "end": self.end,
+            "lag": self.lag,
+        }
 
 
 class LagReader:

@@ -50,10 +50,11 @@ Speed
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Callable, Literal
+from typing import Literal
 
 from newsflow.text.datewords import MONTH_ALTERNATIVES, MONTHS, ask_dateparser, only_reading
 
@@ -67,8 +68,8 @@ class DateValue:
     relative: bool
 
 
-NONE = DateValue(None, None, False)        # not a point in time: a duration, a number, noise
-UNRESOLVED = DateValue(None, None, True)   # relative, but there is nothing (or nothing precise) to resolve it against
+NONE = DateValue(None, None, False)  # not a point in time: a duration, a number, noise
+UNRESOLVED = DateValue(None, None, True)  # relative, but there is nothing (or nothing precise) to resolve it against
 
 Rule = Callable[[str, "date | None"], "DateValue | None"]
 
@@ -76,15 +77,38 @@ Rule = Callable[[str, "date | None"], "DateValue | None"]
 
 _MONTH = MONTHS
 _MONTH_RE = r"(?P<month>" + MONTH_ALTERNATIVES + r")\.?"
-_WEEKDAY = {name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+_WEEKDAY = {
+    name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
+}
 _WEEKDAY |= {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
 _WEEKDAY_RE = r"(?P<weekday>" + "|".join(sorted(_WEEKDAY, key=len, reverse=True)) + r")\.?"
 _YEAR_RE = r"(?P<year>1\d{3}|2[01]\d{2})"
 _DAY_RE = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
 _UNIT_RE = r"(?P<unit>days?|weeks?|fortnights?|months?|years?|decades?|centuries|century|hours?|minutes?)"
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-            "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
-            "fifty": 50, "a couple of": 2, "a dozen": 12, "a hundred": 100}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "a couple of": 2,
+    "a dozen": 12,
+    "a hundred": 100,
+}
 # Counts that do not say how many ("a few years ago"): the text is relative, the value unknown.
 _VAGUE_NUMBERS = r"few|a few|several|many|some|a couple|couple of|a number of|dozens of|hundreds of|recent"
 _NUMBER_RE = r"(?P<n>\d+|" + "|".join(sorted(_NUMBERS, key=len, reverse=True)) + r"|" + _VAGUE_NUMBERS + r")"
@@ -93,20 +117,53 @@ _ORDINAL = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "
 _CENTURY_WORDS = {"eighteenth": 18, "nineteenth": 19, "twentieth": 20, "twenty-first": 21}
 
 # Words that make a text relative to a moment: the publication ("recently") or the story ("the next day").
-_DEICTIC = {"ago", "recent", "recently", "now", "currently", "nowadays", "soon", "coming", "upcoming", "last", "past",
-            "next", "this", "these", "earlier", "later", "previous", "following", "same", "midweek", "lately",
-            "before", "after", "then", "today", "tonight", "yesterday", "tomorrow", "present", "future", "former",
-            "weekend", "overnight"}
+_DEICTIC = {
+    "ago",
+    "recent",
+    "recently",
+    "now",
+    "currently",
+    "nowadays",
+    "soon",
+    "coming",
+    "upcoming",
+    "last",
+    "past",
+    "next",
+    "this",
+    "these",
+    "earlier",
+    "later",
+    "previous",
+    "following",
+    "same",
+    "midweek",
+    "lately",
+    "before",
+    "after",
+    "then",
+    "today",
+    "tonight",
+    "yesterday",
+    "tomorrow",
+    "present",
+    "future",
+    "former",
+    "weekend",
+    "overnight",
+}
 
 # Words in front of a date that do not change which date it is (qualifiers narrow in words only).
 _PREFIX = re.compile(
     r"^(?:(?:on|in|by|since|until|till|from|during|of|at|around|about|as of|as early as|as late as|before|after|into|"
     r"circa|the year|fiscal|calendar|the|early|late|mid|end of|start of|beginning of|middle of|"
-    r"earlier|later|sometime in|some time in)\s+|mid-|c\.\s*|fy\s*(?=\d))(?=\S)")
+    r"earlier|later|sometime in|some time in)\s+|mid-|c\.\s*|fy\s*(?=\d))(?=\S)"
+)
 _CONNECTOR = re.compile(r"\s*(?:\b(?:and into|and in|and|to|until|till|through|thru|into)\b|-)\s*")
 
 
 # -- entry point --------------------------------------------------------------------
+
 
 def normalise_date(text: str, reference: date | None) -> DateValue:
     """The ISO value of the DATE mention ``text``; relative texts resolved against ``reference`` only.
@@ -122,7 +179,7 @@ def _clean(text: str) -> str:
     """Lower case, one kind of dash and apostrophe, single spaces, no dangling connector or punctuation."""
     text = text.lower().replace("’", "'").replace("‘", "'")
     text = re.sub(r"[–—‐‑]", "-", text)
-    text = " ".join(text.split()).strip(" .,;:()[]\"“”")
+    text = " ".join(text.split()).strip(' .,;:()[]"“”')
     # Open ends do not move the date they hang on ("March 2011 onwards" is March 2011).
     text = re.sub(r"\s+(?:onwards?|and beyond|or so|or later|or earlier|at the (?:latest|earliest))$", "", text)
     return re.sub(r"(?:\s+(?:and|or|to|-))+$", "", text)
@@ -168,6 +225,7 @@ def _resolved(resolve: Callable[[date], DateValue | None], ref: date | None) -> 
 
 
 # -- absolute -----------------------------------------------------------------------
+
 
 def _numeric(text: str, _ref: date | None) -> DateValue | None:
     """All-digit dates: ISO days and months, ``2011-12`` seasons, d/m/y and m/d/y when unambiguous."""
@@ -237,7 +295,9 @@ def _decade_or_century(text: str, _ref: date | None) -> DateValue | None:
         # ("the '20s" could be either century: left to the fallback, which gives it no value.)
         start = (1900 if int(m.group("d")) >= 30 else 2000) + int(m.group("d"))
         return DateValue(f"{start}/{start + 9}", "range", False)
-    if m := re.fullmatch(r"(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<word>" + "|".join(_CENTURY_WORDS) + r"))[ -]century", core):
+    if m := re.fullmatch(
+        r"(?:(?P<n>\d{1,2})(?:st|nd|rd|th)|(?P<word>" + "|".join(_CENTURY_WORDS) + r"))[ -]century", core
+    ):
         n = int(m.group("n")) if m.group("n") else _CENTURY_WORDS[m.group("word")]
         # Popular usage: the 20th century is the 1900s, not 1901-2000.
         return DateValue(f"{(n - 1) * 100}/{(n - 1) * 100 + 99}", "range", False) if 1 <= n <= 21 else None
@@ -249,7 +309,9 @@ def _part_of_year(text: str, _ref: date | None) -> DateValue | None:
     core = _core(text)
     if m := re.fullmatch(r"(?P<season>spring|summer|autumn|fall|winter)(?: of)?,?\s+" + _YEAR_RE, core):
         return _season(int(m.group("year")), _SEASON_START[m.group("season")])
-    quarter = re.fullmatch(r"(?:(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th) quarter|q(?P<q>[1-4]))(?: of)?,?\s+" + _YEAR_RE, core)
+    quarter = re.fullmatch(
+        r"(?:(?P<ord>first|second|third|fourth|1st|2nd|3rd|4th) quarter|q(?P<q>[1-4]))(?: of)?,?\s+" + _YEAR_RE, core
+    )
     if quarter:
         q = int(quarter.group("q")) if quarter.group("q") else _ORDINAL[quarter.group("ord")]
         year = quarter.group("year")
@@ -269,6 +331,7 @@ def _season(year: int, start_month: int) -> DateValue:
 
 # -- spans --------------------------------------------------------------------------
 
+
 def _range(text: str, ref: date | None) -> DateValue | None:
     """Two dates joined by "and", "to", "-", "until"...: the interval from the first to the second.
 
@@ -276,7 +339,7 @@ def _range(text: str, ref: date | None) -> DateValue | None:
     ("5-7 November 2016", "November 5-7, 2016", "March to May 2016")."""
     body = re.sub(r"^(?:between|from)\s+", "", text)
     for connector in _CONNECTOR.finditer(body):
-        left, right = body[:connector.start()], body[connector.end():]
+        left, right = body[: connector.start()], body[connector.end() :]
         if not left or not right:
             continue
         left, right = _complete(left, right)
@@ -286,7 +349,7 @@ def _range(text: str, ref: date | None) -> DateValue | None:
         if a.value is None or b.value is None:
             return UNRESOLVED
         start, end = a.value.split("/")[0], b.value.split("/")[-1]
-        if start[:len(end)] > end[:len(start)]:
+        if start[: len(end)] > end[: len(start)]:
             continue  # not in order: not a span ("Monday and Tuesday" read the wrong way round)
         return DateValue(f"{start}/{end}", "range", a.relative or b.relative)
     return None
@@ -299,39 +362,61 @@ def _is_date(found: DateValue) -> bool:
 
 def _complete(left: str, right: str) -> tuple[str, str]:
     """Fill in the month and year one side of a span leaves to the other."""
-    if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", left) and (m := re.match(r"\d{1,2}(?:st|nd|rd|th)?(?: of)?\s+(.*)", right)):
-        left = f"{left} {m.group(1)}"                       # 5-7 november 2016
-    if (m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?(,?\s+\d{4})", right)) and (month := re.fullmatch(_MONTH_RE + r"\s+\d{1,2}(?:st|nd|rd|th)?", left)):
-        right = f"{month.group('month')} {m.group(1)}{m.group(2)}"   # november 5-7, 2016
+    if re.fullmatch(r"\d{1,2}(?:st|nd|rd|th)?", left) and (
+        m := re.match(r"\d{1,2}(?:st|nd|rd|th)?(?: of)?\s+(.*)", right)
+    ):
+        left = f"{left} {m.group(1)}"  # 5-7 november 2016
+    if (m := re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?(,?\s+\d{4})", right)) and (
+        month := re.fullmatch(_MONTH_RE + r"\s+\d{1,2}(?:st|nd|rd|th)?", left)
+    ):
+        right = f"{month.group('month')} {m.group(1)}{m.group(2)}"  # november 5-7, 2016
     if not re.search(r"\b" + _YEAR_RE + r"\b", left) and (year := re.search(_YEAR_RE + r"$", right)):
         if re.search(r"\b" + _MONTH_RE + r"\b|\b(?:spring|summer|autumn|fall|winter)\b", left):
-            left = f"{left} {year.group('year')}"           # march to may 2016
+            left = f"{left} {year.group('year')}"  # march to may 2016
     return left, right
 
 
 # -- relative to the publication date --------------------------------------------------
 
+
 def _anaphoric(text: str, _ref: date | None) -> DateValue | None:
     """Dates that count from another event of the story, not from the publication: unknowable here."""
     # "next week" counts from the publication; "the next week" from the story.
-    if re.fullmatch(r"(?:(?:on|by|in|of|at|during|over|within) )?(?:(?:the )?(?:same|following|previous|preceding|prior)|the next) "
-                    r"(?:day|night|morning|evening|week|weekend|month|year|decade|season)|that (?:day|night|week|month|year|time)"
-                    r"|the day (?:before|after)|the (?:week|month|year) (?:before|after)", text):
+    if re.fullmatch(
+        r"(?:(?:on|by|in|of|at|during|over|within) )?(?:(?:the )?(?:same|following|previous|preceding|prior)|the next) "
+        r"(?:day|night|morning|evening|week|weekend|month|year|decade|season)|that (?:day|night|week|month|year|time)"
+        r"|the day (?:before|after)|the (?:week|month|year) (?:before|after)",
+        text,
+    ):
         return UNRESOLVED
-    if re.fullmatch(r"(?:(?:just|only|some|about|nearly|almost|more than|less than) )?(?:" + _NUMBER_RE + r" )?" + _UNIT_RE
-                    + r" (?:later|earlier|before|after|afterwards|beforehand|on)", text):
+    if re.fullmatch(
+        r"(?:(?:just|only|some|about|nearly|almost|more than|less than) )?(?:"
+        + _NUMBER_RE
+        + r" )?"
+        + _UNIT_RE
+        + r" (?:later|earlier|before|after|afterwards|beforehand|on)",
+        text,
+    ):
         return UNRESOLVED
     return None
 
 
 def _deictic_day(text: str, ref: date | None) -> DateValue | None:
     core = _core(text)
-    m = re.fullmatch(r"(?P<word>today|tonight|yesterday|tomorrow|the day before yesterday|the day after tomorrow|"
-                     r"last night|this (?:morning|afternoon|evening)|overnight)(?: (?:morning|afternoon|evening|night))?", core)
+    m = re.fullmatch(
+        r"(?P<word>today|tonight|yesterday|tomorrow|the day before yesterday|the day after tomorrow|"
+        r"last night|this (?:morning|afternoon|evening)|overnight)(?: (?:morning|afternoon|evening|night))?",
+        core,
+    )
     if not m:
         return None
-    shift = {"yesterday": -1, "tomorrow": 1, "the day before yesterday": -2, "the day after tomorrow": 2,
-             "last night": -1}.get(m.group("word"), 0)
+    shift = {
+        "yesterday": -1,
+        "tomorrow": 1,
+        "the day before yesterday": -2,
+        "the day after tomorrow": 2,
+        "last night": -1,
+    }.get(m.group("word"), 0)
     return _resolved(lambda r: DateValue((r + timedelta(days=shift)).isoformat(), "day", True), ref)
 
 
@@ -339,9 +424,12 @@ def _period(text: str, ref: date | None) -> DateValue | None:
     """This/last/next week, month, year or decade, and the end or start of this one."""
     core = _core(text)
     # _core would leave a bare "year" of "the end of the year": these are looked at whole.
-    if m := re.fullmatch(r"(?:(?:by|at|until|till|before|in|around|towards?|from) )?(?:the )?(?:(?:end|start|beginning|middle|"
-                         r"rest|remainder|close) of (?:the|this) (?P<a>week|month|year)|(?P<b>year|month|week)[- ]end|end[- ]of[- ]"
-                         r"(?:the[- ])?(?P<c>year|month|week))", text):
+    if m := re.fullmatch(
+        r"(?:(?:by|at|until|till|before|in|around|towards?|from) )?(?:the )?(?:(?:end|start|beginning|middle|"
+        r"rest|remainder|close) of (?:the|this) (?P<a>week|month|year)|(?P<b>year|month|week)[- ]end|end[- ]of[- ]"
+        r"(?:the[- ])?(?P<c>year|month|week))",
+        text,
+    ):
         core = "this " + (m.group("a") or m.group("b") or m.group("c"))
     m = re.fullmatch(r"(?P<which>this|last|next|past|coming|current) (?P<unit>week|month|year|decade)", core)
     if not m:
@@ -367,9 +455,15 @@ def _month_index(index: int) -> str:
 
 
 def _trailing_window(text: str, ref: date | None) -> DateValue | None:
-    """"(over) the past two years": the window that ends at the reference, at the unit's precision."""
-    m = re.fullmatch(r"(?:(?:in|over|during|for|within|throughout|through) )?(?:the |this )?(?:past|last) (?:" + _NUMBER_RE
-                     + r" )?" + _UNIT_RE + r"(?: or so)?", text)
+    """ "(over) the past two years": the window that ends at the reference, at the unit's precision."""
+    m = re.fullmatch(
+        r"(?:(?:in|over|during|for|within|throughout|through) )?(?:the |this )?(?:past|last) (?:"
+        + _NUMBER_RE
+        + r" )?"
+        + _UNIT_RE
+        + r"(?: or so)?",
+        text,
+    )
     if not m or (text.startswith(("last ", "past ")) and not m.group("n")):
         return None  # "last week" is the calendar week (_period); "the past week" is a window
     n = _number(m.group("n")) if m.group("n") else 1
@@ -391,7 +485,10 @@ def _trailing_window(text: str, ref: date | None) -> DateValue | None:
 
 
 def _weekend(text: str, ref: date | None) -> DateValue | None:
-    m = re.fullmatch(r"(?:(?:over|during|at|on|for) )?(?P<which>the|this|last|this past|past|next|this coming|coming)? ?weekend", text)
+    m = re.fullmatch(
+        r"(?:(?:over|during|at|on|for) )?(?P<which>the|this|last|this past|past|next|this coming|coming)? ?weekend",
+        text,
+    )
     if not m:
         return None
     ahead = m.group("which") in ("next", "this coming", "coming")
@@ -407,7 +504,7 @@ def _weekend(text: str, ref: date | None) -> DateValue | None:
 
 
 def _weekday_with_date(text: str, ref: date | None) -> DateValue | None:
-    """"Monday, November 21": the date decides; the weekday only repeats it."""
+    """ "Monday, November 21": the date decides; the weekday only repeats it."""
     m = re.fullmatch(r"(?:on )?" + _WEEKDAY_RE + r",?\s+(?:the\s+)?(?P<rest>.*\d.*)", text)
     if not m:
         return None
@@ -416,8 +513,12 @@ def _weekday_with_date(text: str, ref: date | None) -> DateValue | None:
 
 
 def _weekday(text: str, ref: date | None) -> DateValue | None:
-    m = re.fullmatch(r"(?:(?P<which>last|this|next|this past|this coming|past|coming) )?" + _WEEKDAY_RE
-                     + r"(?: (?:morning|afternoon|evening|night))?(?: (?P<week>last week|next week))?", _core(text))
+    m = re.fullmatch(
+        r"(?:(?P<which>last|this|next|this past|this coming|past|coming) )?"
+        + _WEEKDAY_RE
+        + r"(?: (?:morning|afternoon|evening|night))?(?: (?P<week>last week|next week))?",
+        _core(text),
+    )
     if not m:
         return None
     target, which, week = _WEEKDAY[m.group("weekday")], m.group("which") or "", m.group("week")
@@ -439,8 +540,14 @@ def _weekday(text: str, ref: date | None) -> DateValue | None:
 
 
 def _ago(text: str, ref: date | None) -> DateValue | None:
-    m = re.fullmatch(r"(?:(?:just|only|some|about|nearly|almost|more than|less than|over|around) )?(?:" + _NUMBER_RE + r" )?"
-                     + _UNIT_RE + r" ago", _core(text))
+    m = re.fullmatch(
+        r"(?:(?:just|only|some|about|nearly|almost|more than|less than|over|around) )?(?:"
+        + _NUMBER_RE
+        + r" )?"
+        + _UNIT_RE
+        + r" ago",
+        _core(text),
+    )
     if not m:
         return None
     n = _number(m.group("n")) if m.group("n") else None
@@ -465,10 +572,11 @@ def _ago(text: str, ref: date | None) -> DateValue | None:
 
 
 def _day_month(text: str, ref: date | None) -> DateValue | None:
-    """"November 2", "the 2nd of November": the latest such day at most a week after publication."""
+    """ "November 2", "the 2nd of November": the latest such day at most a week after publication."""
     core = _core(text)
-    m = (re.fullmatch(_DAY_RE + r"(?: of)? " + _MONTH_RE, core)
-         or re.fullmatch(_MONTH_RE + r" (?:the )?" + _DAY_RE, core))
+    m = re.fullmatch(_DAY_RE + r"(?: of)? " + _MONTH_RE, core) or re.fullmatch(
+        _MONTH_RE + r" (?:the )?" + _DAY_RE, core
+    )
     if not m:
         return None
     month, day = _MONTH[m.group("month")], int(m.group("day"))
@@ -489,7 +597,7 @@ def _day_month(text: str, ref: date | None) -> DateValue | None:
 
 
 def _month(text: str, ref: date | None) -> DateValue | None:
-    """"in August", "early November": the latest such month at most one month after publication."""
+    """ "in August", "early November": the latest such month at most one month after publication."""
     m = re.fullmatch(_MONTH_RE, _core(text))
     if not m:
         return None
@@ -504,7 +612,10 @@ def _month(text: str, ref: date | None) -> DateValue | None:
 
 
 def _relative_season(text: str, ref: date | None) -> DateValue | None:
-    m = re.fullmatch(r"(?P<which>this|last|next|this past|past|this coming|coming) (?P<season>spring|summer|autumn|fall|winter)", _core(text))
+    m = re.fullmatch(
+        r"(?P<which>this|last|next|this past|past|this coming|coming) (?P<season>spring|summer|autumn|fall|winter)",
+        _core(text),
+    )
     if not m:
         return None
     start_month, which = _SEASON_START[m.group("season")], m.group("which")
@@ -512,11 +623,11 @@ def _relative_season(text: str, ref: date | None) -> DateValue | None:
     def resolve(r: date) -> DateValue:
         here = r.year * 12 + r.month - 1
         starts = [y * 12 + start_month - 1 for y in (r.year - 2, r.year - 1, r.year, r.year + 1)]
-        if which in ("last", "this past", "past"):      # the latest one over before publication
+        if which in ("last", "this past", "past"):  # the latest one over before publication
             start = max(s for s in starts if s + 2 < here)
         elif which in ("next", "this coming", "coming"):  # the first one not begun by publication
             start = min(s for s in starts if s > here)
-        else:                                            # the one under way, else this year's
+        else:  # the one under way, else this year's
             current = [s for s in starts if s <= here <= s + 2]
             start = current[0] if current else r.year * 12 + start_month - 1
         found = _season(start // 12, start_month)
@@ -527,13 +638,21 @@ def _relative_season(text: str, ref: date | None) -> DateValue | None:
 
 def _vague(text: str, _ref: date | None) -> DateValue | None:
     """Spans without edges that hang on the publication date ("recent months", "the coming weeks")."""
-    if re.fullmatch(r"(?:(?:in|over|during|for|within) )?(?:the )?(?:recent|coming|past|last|next|upcoming) (?:few |several |many )?"
-                    r"(?:days|weeks|months|years|decades)|the past|the future|recently|lately|now|currently|nowadays|these days"
-                    r"|soon|midweek|this time|the moment|at the moment", text):
+    if re.fullmatch(
+        r"(?:(?:in|over|during|for|within) )?(?:the )?(?:recent|coming|past|last|next|upcoming) (?:few |several "
+        r"|many )?"
+        r"(?:days|weeks|months|years|decades)|the past|the future|recently|lately|now|currently|nowadays|these days"
+        r"|soon|midweek|this time|the moment|at the moment",
+        text,
+    ):
         return UNRESOLVED
     # A season, quarter or half without its year: which one depends on the publication, but not knowably.
-    if re.fullmatch(r"(?:(?:in|during|over|by|through|throughout) )?(?:the )?(?:early |late |mid-?)?(?:spring|summer|autumn|fall|winter)"
-                    r"|(?:(?:in|during|by) )?the (?:first|second|third|fourth|final|last) (?:quarter|half)(?: of the year)?", text):
+    if re.fullmatch(
+        r"(?:(?:in|during|over|by|through|throughout) )?(?:the )?(?:early |late "
+        r"|mid-?)?(?:spring|summer|autumn|fall|winter)"
+        r"|(?:(?:in|during|by) )?the (?:first|second|third|fourth|final|last) (?:quarter|half)(?: of the year)?",
+        text,
+    ):
         return UNRESOLVED
     return None
 
@@ -545,7 +664,6 @@ def _number(word: str) -> int | None:
 
 
 # -- what the rules do not know ---------------------------------------------------------
-
 
 
 def _fallback(text: str, ref: date | None) -> DateValue:
@@ -582,7 +700,23 @@ def _ask_dateparser(text: str, ref: date | None, has_year: bool, has_month: bool
 # Order matters: all-digit forms before spans (so "2016-11-20" is no span), spans before single
 # dates (so "between 5 November 2015 and 7 March 2016" is not its first day), anaphora first of all.
 _RULES: tuple[Rule, ...] = (
-    _anaphoric, _numeric, _range, _absolute_day, _decade_or_century, _part_of_year, _month_year, _year,
-    _deictic_day, _trailing_window, _period, _weekend, _weekday_with_date, _weekday, _ago, _day_month, _month,
-    _relative_season, _vague,
+    _anaphoric,
+    _numeric,
+    _range,
+    _absolute_day,
+    _decade_or_century,
+    _part_of_year,
+    _month_year,
+    _year,
+    _deictic_day,
+    _trailing_window,
+    _period,
+    _weekend,
+    _weekday_with_date,
+    _weekday,
+    _ago,
+    _day_month,
+    _month,
+    _relative_season,
+    _vague,
 )

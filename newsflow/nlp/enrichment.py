@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet, RawArticle
-from newsflow.text.clean import clean_article
 from newsflow.nlp.dates import normalise_date
 from newsflow.nlp.entities import merge_entities
 from newsflow.nlp.recognise import ModelInfo, Recogniser, Span
+from newsflow.text.clean import CleanArticle, clean_article
 
 # Bump when the enrichment's output changes for the same input and model.
 PIPELINE_VERSION = "1.0.0"
@@ -35,7 +35,8 @@ def reference_day(published: date | datetime | None) -> date | None:
 
 def enrich_batch(raws: list[RawArticle], recogniser: Recogniser, now: datetime) -> list[EnrichedArticle | Failure]:
     """Enrich a batch; ``now`` stamps the version (monotonic per article across re-enrichments)."""
-    cleaned, results = [], []
+    cleaned: list[CleanArticle | Failure] = []
+    results: list[EnrichedArticle | Failure] = []
     for raw in raws:
         try:
             cleaned.append(clean_article(raw.content, raw.content_type, raw.title))
@@ -45,7 +46,7 @@ def enrich_batch(raws: list[RawArticle], recogniser: Recogniser, now: datetime) 
     found = recogniser.spans(texts)
     model = recogniser.info
     version = int(now.timestamp() * 1_000_000)
-    for raw, clean, spans in zip(raws, cleaned, found):
+    for raw, clean, spans in zip(raws, cleaned, found, strict=True):
         if isinstance(clean, Failure):
             results.append(clean)
         elif isinstance(spans, Exception):
@@ -75,8 +76,16 @@ def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: date
         if label != "DATE":
             continue
         value = normalise_date(text, reference)
-        dates.append(DateMention(text=text, start=start, end=end, value=value.value,
-                                 granularity=value.granularity, relative=value.relative))
+        dates.append(
+            DateMention(
+                text=text,
+                start=start,
+                end=end,
+                value=value.value,
+                granularity=value.granularity,
+                relative=value.relative,
+            )
+        )
 
     def facets(group) -> list[EntityFacet]:
         return [EntityFacet(name=f.name, label=f.label, count=f.count, variants=list(f.variants)) for f in group]
@@ -92,12 +101,16 @@ def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: date
         language=raw.language,
         published=published,
         published_source=published_source,
-        entities=[Entity(text=m.text, label=m.label, start=m.start, end=m.end, canonical=m.canonical) for m in merged.mentions],
+        entities=[
+            Entity(text=m.text, label=m.label, start=m.start, end=m.end, canonical=m.canonical) for m in merged.mentions
+        ],
         people=facets(merged.people),
         organisations=facets(merged.organisations),
         places=facets(merged.places),
         other_entities=facets(merged.other),
         dates=dates,
         ingested_at=raw.ingested_at,
-        enrichment=Enrichment(model=model.name, model_version=model.version, pipeline_version=PIPELINE_VERSION, enriched_at=now),
+        enrichment=Enrichment(
+            model=model.name, model_version=model.version, pipeline_version=PIPELINE_VERSION, enriched_at=now
+        ),
     )

@@ -45,34 +45,153 @@ from dataclasses import dataclass, field
 GROUPS = {
     "PERSON": "people",
     "ORG": "organisations",
-    "GPE": "places", "LOC": "places", "FAC": "places",
-    "NORP": "other", "EVENT": "other", "PRODUCT": "other", "WORK_OF_ART": "other", "LAW": "other", "LANGUAGE": "other",
+    "GPE": "places",
+    "LOC": "places",
+    "FAC": "places",
+    "NORP": "other",
+    "EVENT": "other",
+    "PRODUCT": "other",
+    "WORK_OF_ART": "other",
+    "LAW": "other",
+    "LANGUAGE": "other",
 }
 # Name particles that come and go between variants of the same name ("al-Assad" / "Assad", "de Gaulle").
-PARTICLES = frozenset({"al", "el", "bin", "ibn", "bint", "van", "von", "der", "den", "ter", "de", "del", "della", "da", "di",
-                       "du", "dos", "das", "la", "le"})
+PARTICLES = frozenset(
+    {
+        "al",
+        "el",
+        "bin",
+        "ibn",
+        "bint",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+        "de",
+        "del",
+        "della",
+        "da",
+        "di",
+        "du",
+        "dos",
+        "das",
+        "la",
+        "le",
+    }
+)
 # Arabic article forms that are particles only when hyphenated ("ash-Sham"), as words they are words ("Ash Carter").
 _HYPHEN_PARTICLE = re.compile(r"(?<![^\W\d_])(?:al|el|ad|an|ar|as|ash|at|az|ath|adh)-")
 # Capitalised words news prose and page furniture are full of, which spaCy sometimes takes for names.
-STOPLIST = frozenset({
-    "regime", "rebels", "rebel", "government", "state", "army", "president", "minister", "prime", "read", "more",
-    "contact", "editor", "skip", "content", "advertisement", "share", "comment", "comments", "opposition", "militants",
-    "forces", "observatory", "council", "police", "ministry", "authorities", "officials", "troops", "coalition",
-    "insurgents", "jihadists", "islamists", "terrorists", "monday", "tuesday", "wednesday", "thursday", "friday",
-    "saturday", "sunday", "today", "yesterday", "news", "video", "photo", "photos", "image", "update", "updated",
-    "breaking", "live", "subscribe", "follow", "tweet", "email", "print", "home", "menu", "search", "login", "sign",
-    "click", "here", "copyright",
-})
+STOPLIST = frozenset(
+    {
+        "regime",
+        "rebels",
+        "rebel",
+        "government",
+        "state",
+        "army",
+        "president",
+        "minister",
+        "prime",
+        "read",
+        "more",
+        "contact",
+        "editor",
+        "skip",
+        "content",
+        "advertisement",
+        "share",
+        "comment",
+        "comments",
+        "opposition",
+        "militants",
+        "forces",
+        "observatory",
+        "council",
+        "police",
+        "ministry",
+        "authorities",
+        "officials",
+        "troops",
+        "coalition",
+        "insurgents",
+        "jihadists",
+        "islamists",
+        "terrorists",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "yesterday",
+        "news",
+        "video",
+        "photo",
+        "photos",
+        "image",
+        "update",
+        "updated",
+        "breaking",
+        "live",
+        "subscribe",
+        "follow",
+        "tweet",
+        "email",
+        "print",
+        "home",
+        "menu",
+        "search",
+        "login",
+        "sign",
+        "click",
+        "here",
+        "copyright",
+    }
+)
 # Titles in front of a person's name: "President Assad" is "Assad".
 _TITLE = re.compile(
-    r"^(?:(?i:mr|mrs|ms|miss|dr|prof|professor|sir|dame|president|vice president|prime minister|minister|foreign minister|"
+    r"^(?:(?i:mr|mrs|ms|miss|dr|prof|professor|sir|dame|president|vice president|prime minister|minister|foreign "
+    r"minister|"
     r"defen[cs]e minister|mayor|senator|sen|rep|representative|gov|governor|general|gen|colonel|col|lt|lieutenant|"
     r"major|maj|captain|capt|sgt|sergeant|judge|justice|chancellor|secretary|ambassador|commander|analyst|spokesman|"
-    r"spokeswoman|chairman|chairwoman|ceo|chief executive)\.?\s+)+(?=[A-Z])")
+    r"spokeswoman|chairman|chairwoman|ceo|chief executive)\.?\s+)+(?=[A-Z])"
+)
 # Groups that do not look like demonyms ("Syrian", "Kurdish", "Yemeni") yet are groups, not places.
-_GROUP_WORDS = {"arab", "arabs", "shia", "shiite", "shiites", "sunni", "sunnis", "jews", "jewish", "muslim", "muslims",
-                "christian", "christians", "kurds", "druze", "alawite", "alawites", "democrats", "republicans", "tories",
-                "labour", "jihadists", "islamists", "catholic", "catholics", "hindu", "hindus", "buddhist", "buddhists"}
+_GROUP_WORDS = {
+    "arab",
+    "arabs",
+    "shia",
+    "shiite",
+    "shiites",
+    "sunni",
+    "sunnis",
+    "jews",
+    "jewish",
+    "muslim",
+    "muslims",
+    "christian",
+    "christians",
+    "kurds",
+    "druze",
+    "alawite",
+    "alawites",
+    "democrats",
+    "republicans",
+    "tories",
+    "labour",
+    "jihadists",
+    "islamists",
+    "catholic",
+    "catholics",
+    "hindu",
+    "hindus",
+    "buddhist",
+    "buddhists",
+}
 _DEMONYM = re.compile(r"(an|ans|ese|ish|i|is|ic|ics|ist|ists|ite|ites|ch|nese|ly|ern)$", re.I)
 _EDGE = " \t\"'“”„‘’‚«»‹›()[]{}<>,;:!?*•·|/\\_~#@+=-–—"
 _POSSESSIVE = re.compile(r"(?<=\w)['’][sS]?$")
@@ -82,9 +201,9 @@ _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 
 @dataclass(frozen=True)
 class Mention:
-    text: str        # the cleaned surface form
-    label: str       # the label of the entity it was merged into
-    start: int       # spaCy's character offsets into the clean body
+    text: str  # the cleaned surface form
+    label: str  # the label of the entity it was merged into
+    start: int  # spaCy's character offsets into the clean body
     end: int
     canonical: str
 
@@ -109,6 +228,7 @@ class MergedEntities:
 @dataclass(frozen=True)
 class _Item:
     """One cleaned mention on its way through the merge."""
+
     name: str
     label: str
     start: int
@@ -118,6 +238,7 @@ class _Item:
 
 
 # -- cleaning -------------------------------------------------------------------------
+
 
 def clean_name(text: str, label: str) -> str | None:
     """The mention ``text`` as a name, or None when it is no name at all.
@@ -146,7 +267,7 @@ def _strip(name: str) -> str:
 
 
 def _cut_apposition(name: str) -> str:
-    """"Research and Management Team - a research group": the name is what comes before the dash."""
+    """ "Research and Management Team - a research group": the name is what comes before the dash."""
     m = re.match(r"(.+?)\s+[-–—]\s+[a-z]", name)
     return _strip(m.group(1)) if m else name
 
@@ -196,7 +317,7 @@ def _lines(text: str, start: int) -> list[tuple[str, int, int]]:
 
 def _clean_items(spans: list[tuple[str, str, int, int]]) -> list[_Item]:
     items = []
-    for text, label, start, end in spans:
+    for text, label, start, _end in spans:
         if label not in GROUPS:
             continue
         pieces = _lines(text, start)
@@ -260,7 +381,9 @@ def _merge_short_forms(clusters: list[Cluster]) -> list[Cluster]:
         first_full = min(i.start for i in clusters[owner])
         if short[0].label != "PERSON" and min(i.start for i in short) < first_full:
             continue  # a place or organisation named before the person is likely just that
-        merged[owner] = merged[owner] + _with_label(short, "PERSON")
+        owned = merged[owner]
+        assert owned is not None, "an owner is a final cluster, never one merged away"
+        merged[owner] = owned + _with_label(short, "PERSON")
         merged[index], into[index] = None, owner
     return [c for c in merged if c is not None]
 
@@ -273,9 +396,15 @@ def _final(into: dict[int, int], index: int) -> int:
 
 def _places_named_after(clusters: list[Cluster]) -> list[Cluster]:
     """Step 3: a one-word person met once, "Rotterdam", beside "Rotterdam Arts Trust" (ORG) is the city."""
-    named_after = {c[0].key[0] for c in clusters if len(c[0].key) > 1 and GROUPS[c[0].label] in ("organisations", "places")}
-    return [_with_label(c, "GPE") if len(c) == 1 and c[0].label == "PERSON" and c[0].key in {(w,) for w in named_after} else c
-            for c in clusters]
+    named_after = {
+        c[0].key[0] for c in clusters if len(c[0].key) > 1 and GROUPS[c[0].label] in ("organisations", "places")
+    }
+    return [
+        _with_label(c, "GPE")
+        if len(c) == 1 and c[0].label == "PERSON" and c[0].key in {(w,) for w in named_after}
+        else c
+        for c in clusters
+    ]
 
 
 def _label_of(items: list[_Item]) -> str:

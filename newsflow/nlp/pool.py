@@ -21,8 +21,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from newsflow.contract import RawArticle
-from newsflow.nlp.recognise import recogniser
 from newsflow.nlp.enrichment import Failure, enrich_batch
+from newsflow.nlp.recognise import recogniser
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +50,20 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init(kind: str, model: str, components: str, reload_every: int, crash_marker: str = "",
-          parent: int | None = None) -> None:
+def _init(
+    kind: str, model: str, components: str, reload_every: int, crash_marker: str = "", parent: int | None = None
+) -> None:
     if parent is not None and "parent-watch" not in {t.name for t in threading.enumerate()}:
         _die_with_parent(parent)
-    _state.update(kind=kind, model=model, components=components, reload_every=reload_every, done=0,
-                  recogniser=recogniser(kind, model, components), crash_marker=crash_marker)
+    _state.update(
+        kind=kind,
+        model=model,
+        components=components,
+        reload_every=reload_every,
+        done=0,
+        recogniser=recogniser(kind, model, components),
+        crash_marker=crash_marker,
+    )
 
 
 def _work(raws: list[RawArticle], now: datetime):
@@ -124,8 +132,9 @@ class SharedExclusive:
 
 
 class EnrichPool:
-    def __init__(self, kind: str, model: str, components: str, processes: int, reload_every: int,
-                 crash_marker: str = ""):
+    def __init__(
+        self, kind: str, model: str, components: str, processes: int, reload_every: int, crash_marker: str = ""
+    ):
         self.args = (kind, model, components, reload_every, crash_marker)
         self.processes = processes
         self.executor = self._new_executor()
@@ -134,8 +143,12 @@ class EnrichPool:
 
     def _new_executor(self) -> ProcessPoolExecutor:
         # spawn, not fork: forking a process that runs an event loop and Kafka clients' threads is unsafe.
-        return ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init, initargs=(*self.args, os.getpid()))
+        return ProcessPoolExecutor(
+            self.processes,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init,
+            initargs=(*self.args, os.getpid()),
+        )
 
     def warm(self) -> list[int]:
         """Start every worker and load its model before the first batch arrives."""
@@ -168,8 +181,11 @@ class EnrichPool:
                 try:
                     results.extend(await self._run([raw], now))
                 except Exception as exc:  # noqa: BLE001
-                    results.append(Failure(raw.id, "enrich-crashed",
-                                           f"the enrich worker failed on it: {type(exc).__name__}: {exc}"))
+                    results.append(
+                        Failure(
+                            raw.id, "enrich-crashed", f"the enrich worker failed on it: {type(exc).__name__}: {exc}"
+                        )
+                    )
             return results
 
     async def _run(self, raws: list[RawArticle], now: datetime) -> list:
@@ -177,9 +193,9 @@ class EnrichPool:
         executor = self.executor
         groups = split(raws, self.processes)
         try:
-            parts = await asyncio.gather(*[
-                loop.run_in_executor(executor, _work, [raws[i] for i in g], now) for g in groups
-            ])
+            parts = await asyncio.gather(
+                *[loop.run_in_executor(executor, _work, [raws[i] for i in g], now) for g in groups]
+            )
         except BrokenProcessPool:
             # A worker died (killed, out of memory, a native crash): start a fresh pool for the next attempt,
             # once, whichever of the batches that were on it notices first.
@@ -191,8 +207,8 @@ class EnrichPool:
                 self.broken = False
             raise
         results: list = [None] * len(raws)
-        for g, part in zip(groups, parts):
-            for i, r in zip(g, part):
+        for g, part in zip(groups, parts, strict=True):
+            for i, r in zip(g, part, strict=True):
                 results[i] = r
         return results
 

@@ -15,7 +15,6 @@ from typing import Protocol
 
 import spacy
 
-
 Span = tuple[str, str, int, int]  # text, label, start and end offsets in the whole text
 
 
@@ -46,13 +45,21 @@ def load(model: str, components: str):
     except OSError as exc:
         raise RuntimeError(f"spaCy model {model!r} is not installed (NEWSFLOW_SPACY_MODEL): {exc}") from None
     except ValueError as exc:
-        raise RuntimeError(f"spaCy model {model!r} cannot run components {keep} (NEWSFLOW_SPACY_COMPONENTS): {exc}") from None
+        raise RuntimeError(
+            f"spaCy model {model!r} cannot run components {keep} (NEWSFLOW_SPACY_COMPONENTS): {exc}"
+        ) from None
     missing = [c for c in keep if c not in nlp.pipe_names]
     if missing:
-        raise RuntimeError(f"spaCy model {model!r} has no component(s) {missing} (NEWSFLOW_SPACY_COMPONENTS); it has {nlp.component_names}")
-    info = ModelInfo(f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', model)}", nlp.meta.get("version", "?"), tuple(nlp.pipe_names))
+        raise RuntimeError(
+            f"spaCy model {model!r} has no component(s) {missing} (NEWSFLOW_SPACY_COMPONENTS); it has "
+            f"{nlp.component_names}"
+        )
+    info = ModelInfo(
+        f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', model)}",
+        nlp.meta.get("version", "?"),
+        tuple(nlp.pipe_names),
+    )
     return nlp, info
-
 
 
 # Longest text handed to spaCy in one piece. Longer articles are cut at paragraph (else line, else word)
@@ -65,9 +72,9 @@ def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, str]]:
     """(offset, piece) cuts of ``text``, each at most ``limit`` characters, ending at a break where one exists."""
     out, start = [], 0
     while len(text) - start > limit:
-        window = text[start:start + limit]
+        window = text[start : start + limit]
         cut = next((i + len(sep) for sep in ("\n\n", "\n", " ") if (i := window.rfind(sep)) > limit // 2), limit)
-        out.append((start, text[start:start + cut]))
+        out.append((start, text[start : start + cut]))
         start += cut
     out.append((start, text[start:]))
     return out
@@ -76,6 +83,7 @@ def pieces(text: str, limit: int = PIECE_CHARS) -> list[tuple[int, str]]:
 @dataclass
 class SpacyRecogniser:
     """spaCy's NER (``nlp.pipe`` over every piece of a batch): the recogniser newsflow ships with."""
+
     model: str
     components: str = "ner"
     labels: dict[str, str] = field(default_factory=dict)  # spaCy's English labels are newsflow's already
@@ -91,8 +99,9 @@ def relabel(found: list[list[Span] | Exception], labels: dict[str, str]) -> list
     """Spans in newsflow's labels: ``labels`` maps a model's own (PER, MISC) onto them; others stay."""
     if not labels:
         return found
-    return [f if isinstance(f, Exception) else [(t, labels.get(label, label), a, b) for t, label, a, b in f]
-            for f in found]
+    return [
+        f if isinstance(f, Exception) else [(t, labels.get(label, label), a, b) for t, label, a, b in f] for f in found
+    ]
 
 
 def recogniser(kind: str, model: str, components: str) -> Recogniser:
@@ -103,7 +112,9 @@ def recogniser(kind: str, model: str, components: str) -> Recogniser:
     try:
         cls = getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError, ValueError) as exc:
-        raise RuntimeError(f"NEWSFLOW_RECOGNISER={kind!r}: not 'spacy' nor an importable module:Class ({exc})") from None
+        raise RuntimeError(
+            f"NEWSFLOW_RECOGNISER={kind!r}: not 'spacy' nor an importable module:Class ({exc})"
+        ) from None
     return cls(model, components)
 
 

@@ -146,8 +146,11 @@ class Health:
 
     def set(self, ok: bool, reason: str | None = None) -> None:
         if ok != self.ok:
-            log.log(logging.INFO if ok else logging.WARNING, "making progress again" if ok else "cannot make progress",
-                    extra={"stage": self.stage.name, "error": reason})
+            log.log(
+                logging.INFO if ok else logging.WARNING,
+                "making progress again" if ok else "cannot make progress",
+                extra={"stage": self.stage.name, "error": reason},
+            )
         self.ok = ok
         if not ok:
             self.last_error = reason
@@ -180,17 +183,35 @@ class Step(Protocol):
 
 
 class ConsumerRuntime:
-    def __init__(self, stage: Stage, settings: CommonSettings, step: Step, message_type: type, *, limits: Limits,
-                 reasons: tuple[str, ...], retries: tuple[str, ...] = (), session_timeout_s: float = 10.0,
-                 stop: threading.Event | None = None):
+    def __init__(
+        self,
+        stage: Stage,
+        settings: CommonSettings,
+        step: Step,
+        message_type: type,
+        *,
+        limits: Limits,
+        reasons: tuple[str, ...],
+        retries: tuple[str, ...] = (),
+        session_timeout_s: float = 10.0,
+        stop: threading.Event | None = None,
+    ):
         assert stage.reads and stage.group, f"{stage.name} is not a consuming stage"
-        self.stage, self.settings, self.step, self.message_type, self.limits = stage, settings, step, message_type, limits
+        self.topic = settings.scoped(stage.reads)
+        self.stage, self.settings, self.step, self.message_type, self.limits = (
+            stage,
+            settings,
+            step,
+            message_type,
+            limits,
+        )
         self.stop = stop or threading.Event()
         self.metrics = declare_metrics(stage, reasons, retries)
         self.health = Health(stage, self.metrics)
         self.ctx = Context(self.health, self.metrics, self.stop, settings.retry_max_backoff_s)
-        self.letters = DeadLetters(stage.name, (*DECODE_REASONS, *reasons), settings.dlq_max_consecutive,
-                                   settings.dlq_max_ratio)
+        self.letters = DeadLetters(
+            stage.name, (*DECODE_REASONS, *reasons), settings.dlq_max_consecutive, settings.dlq_max_ratio
+        )
         self.group = settings.stage_group(stage.name)
         self.batch = Batch()
         self.committed: dict = {}
@@ -213,12 +234,17 @@ class ConsumerRuntime:
             # on Apache Kafka when index restarted). Refreshed every 5 s, a group so formed is mended in seconds.
             metadata_max_age_ms=5_000,
         )
-        self.producer = KafkaProducer(**settings.kafka_client_config(), client_id=f"newsflow-{stage.name}-dlq",
-                                      acks="all", compression_type="gzip", max_request_size=MAX_MESSAGE_BYTES)
+        self.producer = KafkaProducer(
+            **settings.kafka_client_config(),
+            client_id=f"newsflow-{stage.name}-dlq",
+            acks="all",
+            compression_type="gzip",
+            max_request_size=MAX_MESSAGE_BYTES,
+        )
 
     # -- consume ---------------------------------------------------------
     def run(self) -> None:
-        self.consumer.subscribe([self.settings.scoped(self.stage.reads)], listener=_Rebalance(self))
+        self.consumer.subscribe([self.topic], listener=_Rebalance(self))
         idle = 0  # polls in a row that brought nothing
         try:
             while not self.stop.is_set():
@@ -249,8 +275,10 @@ class ConsumerRuntime:
             if self.batch.records:
                 self.process()  # finish the batch in flight on a clean shutdown
         except Stopping:
-            log.warning("stopped during a retry; the batch in flight is left uncommitted and will be re-delivered",
-                        extra={"stage": self.stage.name})
+            log.warning(
+                "stopped during a retry; the batch in flight is left uncommitted and will be re-delivered",
+                extra={"stage": self.stage.name},
+            )
         finally:
             self.consumer.close(autocommit=False)
             self.producer.close(timeout=10)
@@ -288,8 +316,10 @@ class ConsumerRuntime:
             except CommitFailedError as exc:
                 # The group moved these partitions elsewhere: the new owner re-reads from the last commit, and
                 # the step made a re-delivery harmless.
-                log.warning("commit refused after a rebalance; the batch will be re-delivered",
-                            extra={"stage": self.stage.name, "error": str(exc)})
+                log.warning(
+                    "commit refused after a rebalance; the batch will be re-delivered",
+                    extra={"stage": self.stage.name, "error": str(exc)},
+                )
                 return
             except KafkaError as exc:
                 attempt += 1
@@ -298,12 +328,24 @@ class ConsumerRuntime:
     def send_dead_letters(self, rejected: list[Rejection]) -> None:
         """Publish the letters and wait for the broker's acks, resending those it did not take."""
         attempt = 0
-        messages = [self.letters.letter(reason, why, topic=record.topic, partition=record.partition,
-                                        offset=record.offset, key=record.key, headers=record.headers, value=record.value)
-                    for record, reason, why in rejected]
+        messages = [
+            self.letters.letter(
+                reason,
+                why,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                key=record.key,
+                headers=record.headers,
+                value=record.value,
+            )
+            for record, reason, why in rejected
+        ]
         topic = self.settings.scoped(Topics.DEADLETTER)
         while messages:
-            futures = [self.producer.send(topic, key=key, value=value, headers=headers) for key, value, headers in messages]
+            futures = [
+                self.producer.send(topic, key=key, value=value, headers=headers) for key, value, headers in messages
+            ]
             try:
                 self.producer.flush(timeout=30)
             except KafkaError:
@@ -319,8 +361,13 @@ class ConsumerRuntime:
 
     def ready(self, extra: Callable[[], dict] | None = None) -> tuple[bool, dict]:
         brake = self.letters.brake
-        body = {"service": self.stage.name, "healthy": self.health.ok, "last_error": self.health.last_error,
-                "deadletter_brake": brake.reason, **(extra() if extra else {})}
+        body = {
+            "service": self.stage.name,
+            "healthy": self.health.ok,
+            "last_error": self.health.last_error,
+            "deadletter_brake": brake.reason,
+            **(extra() if extra else {}),
+        }
         return self.health.ok and not brake.tripped, body
 
 
@@ -335,8 +382,10 @@ class _Rebalance(ConsumerRebalanceListener):
         self.runtime.joining = True
         dropped = self.runtime.batch.drop(revoked)
         if dropped:
-            log.info("partitions revoked; their records will be re-delivered",
-                     extra={"stage": self.runtime.stage.name, "dropped": dropped, "partitions": _names(revoked)})
+            log.info(
+                "partitions revoked; their records will be re-delivered",
+                extra={"stage": self.runtime.stage.name, "dropped": dropped, "partitions": _names(revoked)},
+            )
 
     def on_partitions_assigned(self, assigned):
         self.runtime.joining = False

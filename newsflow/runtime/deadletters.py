@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from prometheus_client import Counter, Gauge
 
@@ -23,7 +23,9 @@ from newsflow.contract.stages import stage as stage_entry
 
 log = logging.getLogger("newsflow.deadletters")
 
-BRAKE = Gauge("newsflow_deadletter_brake_tripped", "1 once a stage stopped because it dead-lettered too much", ["stage"])
+BRAKE = Gauge(
+    "newsflow_deadletter_brake_tripped", "1 once a stage stopped because it dead-lettered too much", ["stage"]
+)
 _COUNTERS: dict[str, Counter] = {}
 
 
@@ -31,8 +33,11 @@ def letter_counter(stage: str, reasons: tuple[str, ...]) -> Counter:
     """The stage's dead-letter counter (``newsflow_<stage>_deadlettered_total``), every reason's series at 0 from
     the start so rate() sees the first letter; made once per process, at import, so /metrics shows it at once."""
     if stage not in _COUNTERS:
-        _COUNTERS[stage] = Counter(f"{stage_entry(stage).metrics_prefix}deadlettered_total",
-                                   "Messages sent to the dead-letter topic", ["reason"])
+        _COUNTERS[stage] = Counter(
+            f"{stage_entry(stage).metrics_prefix}deadlettered_total",
+            "Messages sent to the dead-letter topic",
+            ["reason"],
+        )
         BRAKE.labels(stage).set(0)
     for reason in reasons:
         _COUNTERS[stage].labels(reason)
@@ -62,8 +67,10 @@ class DeadLetterBrake:
         elif len(self.recent) >= self.min_seen:
             ratio = sum(self.recent) / len(self.recent)
             if ratio > self.max_ratio:
-                self.reason = (f"{ratio:.0%} of the last {len(self.recent)} messages dead-lettered "
-                               f"(NEWSFLOW_DLQ_MAX_RATIO {self.max_ratio:g})")
+                self.reason = (
+                    f"{ratio:.0%} of the last {len(self.recent)} messages dead-lettered "
+                    f"(NEWSFLOW_DLQ_MAX_RATIO {self.max_ratio:g})"
+                )
 
 
 class DeadLetters:
@@ -75,14 +82,43 @@ class DeadLetters:
         self.counter = letter_counter(stage, reasons)
         self.brake = DeadLetterBrake(max_consecutive, max_ratio)
 
-    def letter(self, reason: str, message: str, *, topic: str, partition: int, offset: int, key: bytes | None,
-               headers, value: bytes | None) -> tuple[bytes | None, bytes, list]:
+    def letter(
+        self,
+        reason: str,
+        message: str,
+        *,
+        topic: str,
+        partition: int,
+        offset: int,
+        key: bytes | None,
+        headers,
+        value: bytes | None,
+    ) -> tuple[bytes | None, bytes, list]:
         """The dead-letter message (key, value, headers) for a record; counted, logged and told to the brake."""
         self.counter.labels(reason).inc()
-        log.warning("dead-lettered", extra={"stage": self.stage, "reason": reason, "error": message, "topic": topic,
-                                            "partition": partition, "offset": offset})
-        envelope = dead_letter(self.stage, reason, message, topic=topic, partition=partition, offset=offset, key=key,
-                               headers=headers, value=value, failed_at=datetime.now(timezone.utc))
+        log.warning(
+            "dead-lettered",
+            extra={
+                "stage": self.stage,
+                "reason": reason,
+                "error": message,
+                "topic": topic,
+                "partition": partition,
+                "offset": offset,
+            },
+        )
+        envelope = dead_letter(
+            self.stage,
+            reason,
+            message,
+            topic=topic,
+            partition=partition,
+            offset=offset,
+            key=key,
+            headers=headers,
+            value=value,
+            failed_at=datetime.now(UTC),
+        )
         self._outcome(True)
         value_bytes, envelope_headers = encode(envelope)
         return key, value_bytes, envelope_headers
@@ -96,5 +132,7 @@ class DeadLetters:
         self.brake.record(failed)
         if self.brake.tripped and not was:
             BRAKE.labels(self.stage).set(1)
-            log.error("dead-letter brake tripped: taking and committing nothing more until restarted",
-                      extra={"stage": self.stage, "why": self.brake.reason})
+            log.error(
+                "dead-letter brake tripped: taking and committing nothing more until restarted",
+                extra={"stage": self.stage, "why": self.brake.reason},
+            )

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -20,7 +20,9 @@ Route = Callable[[bytes], tuple[int, object]]
 
 
 class ServiceHTTP:
-    def __init__(self, host: str, port: int, health: Probe, ready: Probe | None = None, routes: dict[str, Route] | None = None):
+    def __init__(
+        self, host: str, port: int, health: Probe, ready: Probe | None = None, routes: dict[str, Route] | None = None
+    ):
         self.health = health
         self.ready = ready or health
         self.routes = routes or {}

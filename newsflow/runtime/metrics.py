@@ -6,7 +6,8 @@ from typing import Any
 from prometheus_client import Gauge
 
 CONSUMER_LAG = Gauge(
-    "newsflow_consumer_lag", "End offset minus committed offset, per partition, as this consumer sees it",
+    "newsflow_consumer_lag",
+    "End offset minus committed offset, per partition, as this consumer sees it",
     ["group", "topic", "partition"],
 )
 

@@ -13,7 +13,7 @@ shutdown is acked anyway. Pure bookkeeping, no Kafka: the app feeds it and commi
 from __future__ import annotations
 
 from collections import deque
-from typing import Hashable, Iterable
+from collections.abc import Hashable, Iterable
 
 Partition = Hashable
 

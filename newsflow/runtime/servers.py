@@ -8,8 +8,8 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def _ephemeral_range() -> tuple[int, int]:

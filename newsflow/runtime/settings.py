@@ -23,7 +23,10 @@ class CommonSettings(BaseSettings):
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = None
     kafka_empty_fetch_backoff_ms: int = Field(
-        0, ge=0, description="enrich's pause after an empty fetch, for brokers that do not hold fetches (the local noida-db); 0 = off."
+        0,
+        ge=0,
+        description="enrich's pause after an empty fetch, for brokers that do not hold fetches (the local noida-db); "
+        "0 = off.",
     )
     es_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL.")
     es_api_key: str | None = Field(None, description="Elasticsearch API key (id:key base64), if security is on.")
@@ -33,16 +36,25 @@ class CommonSettings(BaseSettings):
     topic_partitions: int = Field(6, ge=1, description="Partitions for topics newsflow creates.")
     topic_replication: int = Field(1, ge=1, description="Replication factor for topics newsflow creates.")
     retry_max_backoff_s: float = Field(
-        30.0, gt=0, description="Ceiling of the backoff while a dependency (broker, Elasticsearch) cannot take what is sent.")
+        30.0,
+        gt=0,
+        description="Ceiling of the backoff while a dependency (broker, Elasticsearch) cannot take what is sent.",
+    )
     namespace: str = Field(
-        "", pattern=r"^[A-Za-z0-9._-]*$",
+        "",
+        pattern=r"^[A-Za-z0-9._-]*$",
         description="Prefix of every topic, consumer group and search alias newsflow uses, so several pipelines share "
-                    "one Kafka cluster and one Elasticsearch (staging beside production; each test of the suite).")
+        "one Kafka cluster and one Elasticsearch (staging beside production; each test of the suite).",
+    )
     dlq_max_consecutive: int = Field(
-        100, ge=0, description="A consuming stage stops (unready, nothing committed) after this many messages in a row "
-                               "dead-lettered; 0: no limit.")
+        100,
+        ge=0,
+        description="A consuming stage stops (unready, nothing committed) after this many messages in a row "
+        "dead-lettered; 0: no limit.",
+    )
     dlq_max_ratio: float = Field(
-        0.5, gt=0, le=1, description="...or when more than this share of its last 1,000 messages (100 at least) was.")
+        0.5, gt=0, le=1, description="...or when more than this share of its last 1,000 messages (100 at least) was."
+    )
     log_level: str = Field("INFO")
     http_host: str = Field("127.0.0.1", description="Address the service's HTTP endpoint binds to.")
 
@@ -75,7 +87,10 @@ class CommonSettings(BaseSettings):
 
     def kafka_client_config(self) -> dict:
         """Connection options in kafka-python's spelling."""
-        cfg: dict = {"bootstrap_servers": self.kafka_bootstrap.split(","), "security_protocol": self.kafka_security_protocol}
+        cfg: dict = {
+            "bootstrap_servers": self.kafka_bootstrap.split(","),
+            "security_protocol": self.kafka_security_protocol,
+        }
         if self.kafka_sasl_mechanism:
             cfg |= {
                 "sasl_mechanism": self.kafka_sasl_mechanism,

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 def exit_after(grace_s: float, what: str) -> threading.Timer:
     """Start the watchdog: exit the process if it is still running ``grace_s`` seconds from now."""
+
     def expire() -> None:
         log.error(f"{what} did not finish within {grace_s:g} s; exiting (uncommitted work is re-delivered)")
         faulthandler.dump_traceback(file=sys.stderr, all_threads=True)

@@ -28,10 +28,15 @@ def pipeline_topics(partitions: int, replication: int, namespace: str = "") -> l
         if name == Topics.DEADLETTER:
             # Dead letters are rare and read by people: one partition keeps them in order, and they are kept
             # long enough to be fixed and replayed.
-            out.append(NewTopic(namespace + name, 1, replication, topic_configs=common | {"retention.ms": str(90 * _DAY_MS)}))
+            out.append(
+                NewTopic(namespace + name, 1, replication, topic_configs=common | {"retention.ms": str(90 * _DAY_MS)})
+            )
         else:
-            out.append(NewTopic(namespace + name, partitions, replication,
-                                topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}))
+            out.append(
+                NewTopic(
+                    namespace + name, partitions, replication, topic_configs=common | {"retention.ms": str(7 * _DAY_MS)}
+                )
+            )
     return out
 
 

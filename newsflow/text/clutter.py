@@ -46,8 +46,10 @@ _SITE_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SPEECH = re.compile(r"[\"“”«»]|\b(said|says|told|tells|added|according to|wrote|asked)\b", re.IGNORECASE)
-_AGENCY = (r"(afp|ap|reuters|getty( images)?|epa|shutterstock|alamy|anadolu( agency)?|xinhua|dpa|ansa|efe"
-           r"|pa( media| images)?)")
+_AGENCY = (
+    r"(afp|ap|reuters|getty( images)?|epa|shutterstock|alamy|anadolu( agency)?|xinhua|dpa|ansa|efe"
+    r"|pa( media| images)?)"
+)
 # "... fear [AFP]", "... (Getty Images)", "... /Reuters": a picture caption ending in its credit.
 _CREDIT_END = re.compile(
     r"(\[[^\[\]]{1,40}\]|\((photo|image|picture|file|credit)?:?\s*[^()]{0,30}" + _AGENCY + r"[^()]{0,30}\)"
@@ -99,8 +101,11 @@ def _is_caption(unit: str) -> bool:
         return True
     # "Scene, Agency, Platform": a picture and its credits, each after the first a short name.
     parts = [p.split() for p in unit.split(",")]
-    return len(parts) >= 3 and len(words) <= 12 and all(
-        0 < len(p) <= 3 and all(w[:1].isupper() or not w[:1].isalpha() for w in p) for p in parts[1:])
+    return (
+        len(parts) >= 3
+        and len(words) <= 12
+        and all(0 < len(p) <= 3 and all(w[:1].isupper() or not w[:1].isalpha() for w in p) for p in parts[1:])
+    )
 
 
 def _is_byline(unit: str) -> bool:
@@ -128,8 +133,8 @@ def drop_clutter(units: list[str]) -> tuple[list[str], list[str]]:
     verdicts = [clutter_reason(u) for u in units]
     _mark_repeats(units, verdicts)
     _mark_trailer(units, verdicts)
-    kept = [u for u, v in zip(units, verdicts) if v is None]
-    removed = [u for u, v in zip(units, verdicts) if v is not None]
+    kept = [u for u, v in zip(units, verdicts, strict=True) if v is None]
+    removed = [u for u, v in zip(units, verdicts, strict=True) if v is not None]
     return kept, removed
 
 
@@ -162,7 +167,7 @@ def _mark_repeats(units: list[str], verdicts: list[str | None]) -> None:
 def _mark_trailer(units: list[str], verdicts: list[str | None]) -> None:
     """After the last real paragraph, the first piece of furniture starts the site's trailer
     (related links, appeals, archive links); nothing from there on belongs to the article."""
-    real = [i for i, (u, v) in enumerate(zip(units, verdicts)) if v is None and is_prose(u)]
+    real = [i for i, (u, v) in enumerate(zip(units, verdicts, strict=True)) if v is None and is_prose(u)]
     last_prose = real[-1] if real else -1
     if last_prose < 0:
         return

@@ -60,7 +60,7 @@ def dateline(unit: str) -> re.Match | None:
     if len(words_of(unit)) > 20:
         return None
     match = _DATE_RE.search(unit)
-    if match and _only_labels_left(unit[:match.start()] + " " + unit[match.end():]):
+    if match and _only_labels_left(unit[: match.start()] + " " + unit[match.end() :]):
         return match
     return None
 

@@ -5,11 +5,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
-_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-                "november", "december")
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 # Every spelling of a month a date may use, full or cut to three letters ("sept" too), to its number.
-MONTHS: dict[str, int] = ({name: i + 1 for i, name in enumerate(_MONTH_NAMES)}
-                          | {name[:3]: i + 1 for i, name in enumerate(_MONTH_NAMES)} | {"sept": 9})
+MONTHS: dict[str, int] = (
+    {name: i + 1 for i, name in enumerate(_MONTH_NAMES)}
+    | {name[:3]: i + 1 for i, name in enumerate(_MONTH_NAMES)}
+    | {"sept": 9}
+)
 # The alternatives of a regex group, longest first so "june" is not read as "jun" and a stray "e".
 MONTH_ALTERNATIVES = "|".join(sorted(MONTHS, key=len, reverse=True))
 
@@ -35,9 +50,16 @@ def ask_dateparser(text: str, parts: list[str], base: datetime | None = None) ->
     import dateparser
 
     try:
-        return dateparser.parse(text, languages=["en"], settings={
-            "PREFER_DATES_FROM": "past", "PREFER_DAY_OF_MONTH": "first", "RETURN_AS_TIMEZONE_AWARE": False,
-            "RELATIVE_BASE": base or NO_REFERENCE, "REQUIRE_PARTS": parts,
-        })
+        return dateparser.parse(
+            text,
+            languages=["en"],
+            settings={  # type: ignore[arg-type]  # the stubs type settings as a TypedDict of every key
+                "PREFER_DATES_FROM": "past",
+                "PREFER_DAY_OF_MONTH": "first",
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "RELATIVE_BASE": base or NO_REFERENCE,
+                "REQUIRE_PARTS": parts,
+            },
+        )
     except Exception:  # noqa: BLE001 - a parser bug must cost one date, not the article
         return None

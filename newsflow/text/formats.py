@@ -22,8 +22,15 @@ def from_html(page: str) -> tuple[str, str | None, date | datetime | None]:
 
     try:
         doc = trafilatura.bare_extraction(
-            page, url=None, with_metadata=True, include_comments=False, include_tables=False,
-            include_images=False, include_links=False, deduplicate=False, date_extraction_params=_DATE_PARAMS,
+            page,
+            url=None,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=False,
+            include_images=False,
+            include_links=False,
+            deduplicate=False,
+            date_extraction_params=_DATE_PARAMS,
         )
     except Exception:  # noqa: BLE001 - a page trafilatura chokes on still has text to strip
         doc = None
@@ -46,14 +53,38 @@ def _iso_moment(value: str | None) -> date | datetime | None:
     return moment.date() if moment.time() == datetime.min.time() else moment.replace(tzinfo=None)
 
 
-_HTML_BLOCKS = ("p", "div", "section", "article", "main", "header", "h1", "h2", "h3", "h4", "h5", "h6",
-                "li", "ul", "ol", "table", "tr", "blockquote", "pre", "figure", "figcaption", "dd", "dt")
+_HTML_BLOCKS = (
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "header",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "table",
+    "tr",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "dd",
+    "dt",
+)
 _HTML_NEVER_TEXT = ("script", "style", "noscript", "template", "head", "nav", "footer", "aside", "form", "button")
 
 
 def html_to_text(page: str) -> str:
     """Tags stripped, block boundaries kept as blank lines, so the plain-text rules can judge the rest."""
-    from lxml import etree, html as lxml_html
+    from lxml import etree
+    from lxml import html as lxml_html
 
     try:
         root = lxml_html.fromstring(page)

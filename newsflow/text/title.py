@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from newsflow.text.clutter import clutter_reason
 from newsflow.text.dateline import dateline
 from newsflow.text.units import capitalised_share, ends_sentence, is_body_text, is_prose, words_of
 
-def take_title(units: list[str], given: str | None, hint: str | None) -> tuple[str | None, str, list[str], list[str]]:
+TitleSource = Literal["given", "extracted", "none"]
+
+
+def take_title(
+    units: list[str], given: str | None, hint: str | None
+) -> tuple[str | None, TitleSource, list[str], list[str]]:
     """The title (given, else the format's own, else a detected headline) and the body without
     the headline. A headline that differs from a given title is still a headline, not body."""
     if hint and not _plausible_title(hint):
@@ -34,7 +40,7 @@ def _without_title(units: list[str], title: str) -> list[str]:
     key = _title_key(title)
     for i, unit in enumerate(units[:4]):
         if _same_title(unit, key):
-            return [u for u in units[:i] if not _is_label(u)] + units[i + 1:]
+            return [u for u in units[:i] if not _is_label(u)] + units[i + 1 :]
         if is_body_text(unit):
             break
     return units
@@ -65,8 +71,13 @@ def _plausible_title(text: str) -> bool:
 
 def _headline_shape(unit: str) -> bool:
     words = words_of(unit)
-    return (2 <= len(words) <= 20 and unit[-1] not in ".,;:" and clutter_reason(unit) is None
-            and dateline(unit) is None and not is_prose(unit))
+    return (
+        2 <= len(words) <= 20
+        and unit[-1] not in ".,;:"
+        and clutter_reason(unit) is None
+        and dateline(unit) is None
+        and not is_prose(unit)
+    )
 
 
 def _detect_title(units: list[str]) -> int | None:
@@ -80,7 +91,7 @@ def _detect_title(units: list[str]) -> int | None:
             continue
         if len(words_of(unit)) < 3 and not (i == 0 and len(units) > 1 and is_body_text(units[1])):
             continue  # two words are a headline only right above the text, else a section label
-        followed = any(is_body_text(u) for u in units[i + 1:i + 4])
+        followed = any(is_body_text(u) for u in units[i + 1 : i + 4])
         earlier = [u for u in units[:i] if len(words_of(u)) >= 3]
         looks = capitalised_share(unit) >= 0.3 or re.match(r"^[^:]{2,30}: \S", unit) is not None
         if followed and (not earlier or looks):

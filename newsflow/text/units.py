@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 

@@ -63,12 +63,15 @@ LAG_EXPORTER_METRICS = set(LAG_EXPORTER_SERIES)
 
 # -- compose: loading and interpolation ------------------------------------------------------------------
 
+
 class MissingVariable(Exception):
     pass
 
 
-_VAR = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
-                  r"|(?P<named>[A-Za-z_][A-Za-z0-9_]*))")
+_VAR = re.compile(
+    r"\$(?:(?P<escaped>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^}]*))?\}"
+    r"|(?P<named>[A-Za-z_][A-Za-z0-9_]*))"
+)
 
 
 def interpolate(value, env: dict, missing: list | None = None):
@@ -160,11 +163,14 @@ def one_shots(compose: dict) -> dict:
 
 # -- the Dockerfile --------------------------------------------------------------------------------------
 
+
 def dockerfile_stages() -> dict:
     """Stage name → its instructions, with those it inherits from a parent stage (FROM <stage>)."""
-    text = re.sub(r"\\\n", " ", "\n".join(l for l in DOCKERFILE.read_text().splitlines() if not l.lstrip().startswith("#")))
+    text = re.sub(
+        r"\\\n", " ", "\n".join(ln for ln in DOCKERFILE.read_text().splitlines() if not ln.lstrip().startswith("#"))
+    )
     args, stages, current = {}, {}, None
-    for line in filter(None, (l.strip() for l in text.splitlines())):
+    for line in filter(None, (ln.strip() for ln in text.splitlines())):
         instruction, _, rest = line.partition(" ")
         instruction = instruction.upper()
         if instruction == "ARG" and current is None:
@@ -174,10 +180,17 @@ def dockerfile_stages() -> dict:
             m = re.match(r"(\S+)(?:\s+AS\s+(\S+))?", rest, re.I)
             base = re.sub(r"\$\{(\w+)\}", lambda v: args.get(v[1], ""), m[1])
             parent = stages.get(base)
-            current = {"name": m[2], "base": parent["base"] if parent else base, "env": dict(parent["env"]) if parent else {},
-                       "healthcheck": parent["healthcheck"] if parent else None, "cmd": parent["cmd"] if parent else None,
-                       "user": parent["user"] if parent else None, "expose": [], "copy": [],
-                       "parent": base if parent else None}
+            current = {
+                "name": m[2],
+                "base": parent["base"] if parent else base,
+                "env": dict(parent["env"]) if parent else {},
+                "healthcheck": parent["healthcheck"] if parent else None,
+                "cmd": parent["cmd"] if parent else None,
+                "user": parent["user"] if parent else None,
+                "expose": [],
+                "copy": [],
+                "parent": base if parent else None,
+            }
             stages[m[2]] = current
         elif instruction == "ENV":
             for pair in re.findall(r"(\w+)=(\S+)", rest):
@@ -214,10 +227,11 @@ def dockerignore_excludes(path: str, patterns: list[str]) -> bool:
 
 def dockerignore_patterns() -> list[str]:
     lines = (REPO / ".dockerignore").read_text().splitlines()
-    return [l.strip() for l in lines if l.strip() and not l.strip().startswith("#")]
+    return [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
 
 
 # == compose: the specification, interpolation, secrets ======================================================
+
 
 def test_compose_matches_the_compose_specification(raw_compose, compose, compose_schema):
     assert "version" not in raw_compose, "the top-level `version` key is obsolete in the Compose Specification"
@@ -241,7 +255,9 @@ def test_required_secrets_are_documented_placeholders(raw_compose):
     assert required, "no variable is required: where do the passwords come from?"
     assert required <= set(documented), f"required but not in deploy/env.example: {required - set(documented)}"
     used = variables_in(raw_compose)
-    assert used <= set(documented) | optional, f"used but not documented in deploy/env.example: {used - set(documented) - optional}"
+    assert used <= set(documented) | optional, (
+        f"used but not documented in deploy/env.example: {used - set(documented) - optional}"
+    )
     for name in required:
         if re.search(r"PASSWORD|KEY|SECRET|TOKEN", name):
             assert documented[name].startswith("change-me"), f"{name} in env.example must be a placeholder"
@@ -261,7 +277,9 @@ def test_make_env_writes_every_required_secret(tmp_path, raw_compose):
     assert secrets and all(re.fullmatch(r"[A-Za-z0-9]{32,}", v) for v in secrets.values()), secrets.keys()
     assert len(set(secrets.values())) == len(secrets), "each secret must be drawn on its own"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    again = subprocess.run(["bash", str(DEPLOY / "make-env.sh"), str(target)], capture_output=True, text=True, timeout=30)
+    again = subprocess.run(
+        ["bash", str(DEPLOY / "make-env.sh"), str(target)], capture_output=True, text=True, timeout=30
+    )
     assert again.returncode != 0 and parse_env_file(target)[0] == values, "an existing .env must be kept"
 
 
@@ -277,14 +295,16 @@ def test_no_secret_is_written_into_the_compose_file_or_the_images(raw_compose):
 
 # == compose: what it builds and mounts =====================================================================
 
+
 def test_builds_name_an_existing_dockerfile_and_target(compose):
     stages = dockerfile_stages()
     images: dict[str, dict] = {}
     for name, service in compose["services"].items():
         assert "image" in service or "build" in service, name
         if "build" not in service:
-            assert re.search(r":[\w.-]+$", service["image"]) and not service["image"].endswith(":latest"), \
+            assert re.search(r":[\w.-]+$", service["image"]) and not service["image"].endswith(":latest"), (
                 f"{name}: pin the image's version"
+            )
             continue
         build = service["build"]
         assert (REPO / build["context"]).is_dir(), name
@@ -310,7 +330,7 @@ def test_bind_mounts_and_the_files_commands_name_exist(compose):
             path = word.split("=", 1)[-1]
             for target, host in mounts.items():
                 if path.startswith(target.rstrip("/") + "/"):
-                    assert (host / path[len(target.rstrip("/")) + 1:]).exists(), f"{name}: {path} is not in {host}"
+                    assert (host / path[len(target.rstrip("/")) + 1 :]).exists(), f"{name}: {path} is not in {host}"
 
 
 def test_dockerfile_sources_survive_dockerignore_and_secrets_do_not():
@@ -320,11 +340,25 @@ def test_dockerfile_sources_survive_dockerignore_and_secrets_do_not():
     for src in copied:
         assert (REPO / src).exists(), f"COPY {src}: no such file"
         assert not dockerignore_excludes(src, patterns), f"COPY {src} is excluded by .dockerignore"
-    for kept in ("pyproject.toml", "README.md", "newsflow/cli/main.py", "newsflow/stages/enrich/app.py",
-                 "newsflow/contract/json", "deploy/healthcheck.py"):
+    for kept in (
+        "pyproject.toml",
+        "README.md",
+        "newsflow/cli/main.py",
+        "newsflow/stages/enrich/app.py",
+        "newsflow/contract/json",
+        "deploy/healthcheck.py",
+    ):
         assert not dockerignore_excludes(kept, patterns), kept
-    for dropped in (".env", ".venv/bin/python", ".git/config", "tests/conftest.py", "newsflow-enrich-data/x",
-                    "deploy/elasticsearch/setup.py", "newsflow/stages/__pycache__/x.cpython-311.pyc", ".newsflow/logs/a"):
+    for dropped in (
+        ".env",
+        ".venv/bin/python",
+        ".git/config",
+        "tests/conftest.py",
+        "newsflow-enrich-data/x",
+        "deploy/elasticsearch/setup.py",
+        "newsflow/stages/__pycache__/x.cpython-311.pyc",
+        ".newsflow/logs/a",
+    ):
         assert dockerignore_excludes(dropped, patterns), f"{dropped} would be sent to the Docker daemon"
 
 
@@ -346,6 +380,7 @@ def test_images_run_as_a_user_with_a_healthcheck_on_their_own_port():
 
 
 # == compose: the services ==================================================================================
+
 
 def test_services_are_configured_with_settings_they_read(compose):
     from newsflow.cli.settings import CliSettings
@@ -436,7 +471,11 @@ def test_enrich_scales_and_prometheus_finds_every_replica(compose):
     assert not [n for n, s in compose["services"].items() if s.get("container_name")], "container_name blocks scaling"
     jobs = {j["job_name"]: j for j in yaml.safe_load(PROMETHEUS_YML.read_text())["scrape_configs"]}
     (sd,) = jobs["enrich"]["dns_sd_configs"]
-    assert sd["names"] == ["enrich"] and sd["type"] == "A" and str(sd["port"]) == enrich["environment"]["NEWSFLOW_ENRICH_PORT"]
+    assert (
+        sd["names"] == ["enrich"]
+        and sd["type"] == "A"
+        and str(sd["port"]) == enrich["environment"]["NEWSFLOW_ENRICH_PORT"]
+    )
 
 
 def test_prometheus_scrapes_the_services_on_their_ports(compose):
@@ -456,6 +495,7 @@ def test_prometheus_scrapes_the_services_on_their_ports(compose):
 
 
 # == Prometheus ===============================================================================================
+
 
 def promtool(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([require("promtool"), *args], capture_output=True, text=True, timeout=60, cwd=cwd)
@@ -480,7 +520,9 @@ def test_alerts_fire_when_they_should(tmp_path):
 def test_alerts_cover_lag_dead_letters_down_and_unhealthy():
     rules = [r for g in yaml.safe_load(ALERTS_YML.read_text())["groups"] for r in g["rules"]]
     alerts = {r["alert"]: r for r in rules if "alert" in r}
-    assert "deriv(" in alerts["NewsflowConsumerLagGrowing"]["expr"] and alerts["NewsflowConsumerLagGrowing"]["for"] == "5m"
+    assert (
+        "deriv(" in alerts["NewsflowConsumerLagGrowing"]["expr"] and alerts["NewsflowConsumerLagGrowing"]["for"] == "5m"
+    )
     assert "articles.deadletter.v1" in alerts["NewsflowDeadLetters"]["expr"]
     assert "up{" in alerts["NewsflowServiceDown"]["expr"]
     assert "newsflow_index_healthy" in alerts["NewsflowIndexUnhealthy"]["expr"]
@@ -521,10 +563,21 @@ def exported_metrics() -> set[str]:
         "from prometheus_client import REGISTRY\n"
         "print(json.dumps([(f.name, f.type) for f in REGISTRY.collect() if f.name.startswith('newsflow_')]))\n"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO,
-                         env={**os.environ, "NEWSFLOW_ENRICH_PROCESSES": "1"})
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+        env={**os.environ, "NEWSFLOW_ENRICH_PROCESSES": "1"},
+    )
     assert run.returncode == 0, run.stderr
-    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"], "gauge": [""], "summary": ["_count", "_sum", ""]}
+    suffixes = {
+        "counter": ["_total"],
+        "histogram": ["_bucket", "_count", "_sum"],
+        "gauge": [""],
+        "summary": ["_count", "_sum", ""],
+    }
     return {name + s for name, kind in json.loads(run.stdout) for s in suffixes.get(kind, [""])}
 
 
@@ -533,27 +586,46 @@ def recording_rules() -> set[str]:
 
 
 def test_the_metrics_of_the_brief_are_exported(exported_metrics):
-    for name in ("newsflow_ingest_received_total", "newsflow_ingest_produced_total", "newsflow_ingest_rejected_total",
-                 "newsflow_ingest_batch_size_bucket", "newsflow_ingest_request_seconds_bucket",
-                 "newsflow_enrich_consumed_total", "newsflow_enrich_produced_total", "newsflow_enrich_deadlettered_total",
-                 "newsflow_enrich_retries_total", "newsflow_enrich_batch_size_bucket", "newsflow_enrich_batch_seconds_bucket",
-                 "newsflow_index_consumed_total", "newsflow_index_indexed_total", "newsflow_index_deadlettered_total",
-                 "newsflow_index_retries_total", "newsflow_index_bulk_docs_bucket", "newsflow_index_bulk_seconds_bucket",
-                 "newsflow_index_freshness_seconds_bucket", "newsflow_index_healthy", "newsflow_consumer_lag",
-                 "newsflow_deadletter_brake_tripped"):
+    for name in (
+        "newsflow_ingest_received_total",
+        "newsflow_ingest_produced_total",
+        "newsflow_ingest_rejected_total",
+        "newsflow_ingest_batch_size_bucket",
+        "newsflow_ingest_request_seconds_bucket",
+        "newsflow_enrich_consumed_total",
+        "newsflow_enrich_produced_total",
+        "newsflow_enrich_deadlettered_total",
+        "newsflow_enrich_retries_total",
+        "newsflow_enrich_batch_size_bucket",
+        "newsflow_enrich_batch_seconds_bucket",
+        "newsflow_index_consumed_total",
+        "newsflow_index_indexed_total",
+        "newsflow_index_deadlettered_total",
+        "newsflow_index_retries_total",
+        "newsflow_index_bulk_docs_bucket",
+        "newsflow_index_bulk_seconds_bucket",
+        "newsflow_index_freshness_seconds_bucket",
+        "newsflow_index_healthy",
+        "newsflow_consumer_lag",
+        "newsflow_deadletter_brake_tripped",
+    ):
         assert name in exported_metrics, name
 
 
 def test_every_metric_the_dashboard_and_rules_use_exists(exported_metrics):
     known = exported_metrics | LAG_EXPORTER_METRICS | recording_rules()
     exprs = [("dashboard: " + title, expr) for title, _, expr in dashboard_queries()]
-    exprs += [(r.get("alert") or r["record"], r["expr"])
-              for g in yaml.safe_load(ALERTS_YML.read_text())["groups"] for r in g["rules"]]
+    exprs += [
+        (r.get("alert") or r["record"], r["expr"])
+        for g in yaml.safe_load(ALERTS_YML.read_text())["groups"]
+        for r in g["rules"]
+    ]
     unknown = {(where, name) for where, expr in exprs for name in metric_names(expr) if name not in known}
     assert not unknown, sorted(unknown)
 
 
 # == Grafana =================================================================================================
+
 
 def test_grafana_provisioning_points_at_prometheus_and_the_dashboards(compose):
     (datasource,) = yaml.safe_load((GRAFANA_PROVISIONING / "datasources" / "prometheus.yml").read_text())["datasources"]
@@ -601,14 +673,22 @@ def test_dashboard_shows_lag_trend_throughput_errors_and_freshness():
     for name in ("enrich_deadlettered", "index_deadlettered", "ingest_rejected"):
         assert some(rf"rate\(newsflow_{name}_total"), f"error rate {name}"
     for q in ("0.50", "0.95", "0.99"):
-        assert some(rf"histogram_quantile\({q}, sum by \(le\) \(rate\(newsflow_index_freshness_seconds_bucket"), f"freshness p{q}"
+        assert some(rf"histogram_quantile\({q}, sum by \(le\) \(rate\(newsflow_index_freshness_seconds_bucket"), (
+            f"freshness p{q}"
+        )
     assert not [e for e in exprs if "$" in e], "a Grafana variable the tests do not know"
 
 
 def test_dashboard_promql_parses(tmp_path):
     queries = dashboard_queries()
-    rules = {"groups": [{"name": "grafana-panels", "rules": [
-        {"record": f"grafana:panel:{n}", "expr": expr} for n, (_, _, expr) in enumerate(queries)]}]}
+    rules = {
+        "groups": [
+            {
+                "name": "grafana-panels",
+                "rules": [{"record": f"grafana:panel:{n}", "expr": expr} for n, (_, _, expr) in enumerate(queries)],
+            }
+        ]
+    }
     path = tmp_path / "panels.yml"
     path.write_text(yaml.safe_dump(rules))
     run = promtool("check", "rules", str(path))
@@ -619,9 +699,10 @@ def test_dashboard_promql_parses(tmp_path):
 
 # == Kibana ==================================================================================================
 
+
 @pytest.fixture(scope="module")
 def saved_objects() -> list[dict]:
-    lines = [l for l in SAVED_OBJECTS.read_text().splitlines() if l.strip()]
+    lines = [ln for ln in SAVED_OBJECTS.read_text().splitlines() if ln.strip()]
     return [json.loads(line) for line in lines]
 
 
@@ -666,8 +747,9 @@ def test_saved_objects_are_well_formed(saved_objects):
         ids.add((obj["type"], obj["id"]))
         assert obj["attributes"].get("title"), obj["id"]
         for ref in obj.get("references", []):
-            assert (ref["type"], ref["id"]) in ids or any((ref["type"], ref["id"]) == (o["type"], o["id"]) for o in saved_objects), \
-                f"{obj['id']} refers to {ref} which is not in the file"
+            assert (ref["type"], ref["id"]) in ids or any(
+                (ref["type"], ref["id"]) == (o["type"], o["id"]) for o in saved_objects
+            ), f"{obj['id']} refers to {ref} which is not in the file"
         meta = obj["attributes"].get("kibanaSavedObjectMeta", {}).get("searchSourceJSON")
         if meta:
             source = json.loads(meta)
@@ -694,8 +776,9 @@ def test_every_field_the_saved_objects_use_is_in_the_index_mapping(saved_objects
     for obj_id, field, aggregatable in used:
         assert field in fields, f"{obj_id} uses {field!r}, which the index mapping (services/index/mapping.py) lacks"
         if aggregatable:
-            assert fields[field].get("type") in ("keyword", "date", "long", "integer", "double", "float", "boolean"), \
+            assert fields[field].get("type") in ("keyword", "date", "long", "integer", "double", "float", "boolean"), (
                 f"{obj_id} aggregates or sorts on {field!r}, a {fields[field].get('type')} field"
+            )
 
 
 def test_dashboard_has_the_panels_asked_for(saved_objects):
@@ -709,7 +792,9 @@ def test_dashboard_has_the_panels_asked_for(saved_objects):
     def aggs(state, kind):
         return [a["params"].get("field") for a in state["aggs"] if a["type"] == kind]
 
-    assert any(s["type"] == "histogram" and aggs(s, "date_histogram") == ["published"] for s in states), "articles over time"
+    assert any(s["type"] == "histogram" and aggs(s, "date_histogram") == ["published"] for s in states), (
+        "articles over time"
+    )
     for field in ("people", "organisations", "places"):
         assert any(s["type"] == "horizontal_bar" and aggs(s, "terms") == [field] for s in states), f"top {field}"
     assert any(s["type"] == "table" for s in states), "entity table"
@@ -725,21 +810,36 @@ def test_saved_objects_import_script_posts_the_file(tmp_path):
 
     with stand_in_server(handle) as url:
         env = {**os.environ, "KIBANA_URL": url, "KIBANA_USERNAME": "u", "KIBANA_PASSWORD": "p"}
-        run = subprocess.run([sys.executable, str(KIBANA_IMPORT), str(SAVED_OBJECTS)], env=env,
-                             capture_output=True, text=True, timeout=30)
+        run = subprocess.run(
+            [sys.executable, str(KIBANA_IMPORT), str(SAVED_OBJECTS)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert run.returncode == 0, run.stderr
     assert seen["path"] == "/api/saved_objects/_import?overwrite=true"
     assert seen["headers"].get("kbn-xsrf") and seen["headers"].get("authorization") == "Basic dTpw"
-    assert SAVED_OBJECTS.read_bytes() in seen["body"] and seen["headers"].get("content-type").startswith("multipart/form-data")
+    assert SAVED_OBJECTS.read_bytes() in seen["body"] and seen["headers"].get("content-type").startswith(
+        "multipart/form-data"
+    )
 
-    with stand_in_server(lambda h, b: (200, {"success": False, "errors": [{"id": "x", "error": {"type": "conflict"}}]})) as url:
+    with stand_in_server(
+        lambda h, b: (200, {"success": False, "errors": [{"id": "x", "error": {"type": "conflict"}}]})
+    ) as url:
         env = {**os.environ, "KIBANA_URL": url, "KIBANA_USERNAME": "u", "KIBANA_PASSWORD": "p"}
-        run = subprocess.run([sys.executable, str(KIBANA_IMPORT), str(SAVED_OBJECTS)], env=env,
-                             capture_output=True, text=True, timeout=30)
+        run = subprocess.run(
+            [sys.executable, str(KIBANA_IMPORT), str(SAVED_OBJECTS)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert run.returncode == 1 and "conflict" in run.stderr
 
 
 # == Elasticsearch users and roles ==========================================================================
+
 
 def load_es_setup():
     spec = importlib.util.spec_from_file_location("newsflow_es_setup", ES_SETUP)
@@ -780,8 +880,13 @@ def test_es_setup_script_creates_roles_users_and_kibana_password():
     passwords = {var: f"pw-{var.lower()}-0123456789" for var, _ in setup.USERS.values()}
     passwords |= {"KIBANA_SYSTEM_PASSWORD": "kibana-0123456789", "ELASTIC_PASSWORD": "elastic-0123456789"}
     with stand_in_server(handle, headers={"X-Elastic-Product": "Elasticsearch"}) as url:
-        run = subprocess.run([sys.executable, str(ES_SETUP)], env={**os.environ, **passwords, "NEWSFLOW_ES_URL": url},
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            [sys.executable, str(ES_SETUP)],
+            env={**os.environ, **passwords, "NEWSFLOW_ES_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert run.returncode == 0, run.stdout + run.stderr
     done = {path: body for method, path, body in calls if method in ("PUT", "POST")}
     assert done["/_security/user/kibana_system/_password"] == {"password": "kibana-0123456789"}
@@ -793,12 +898,18 @@ def test_es_setup_script_creates_roles_users_and_kibana_password():
 
     with stand_in_server(handle, headers={"X-Elastic-Product": "Elasticsearch"}) as url:
         placeholder = {**passwords, "ES_INDEX_PASSWORD": "change-me"}
-        run = subprocess.run([sys.executable, str(ES_SETUP)], env={**os.environ, **placeholder, "NEWSFLOW_ES_URL": url},
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(
+            [sys.executable, str(ES_SETUP)],
+            env={**os.environ, **placeholder, "NEWSFLOW_ES_URL": url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert run.returncode != 0 and "ES_INDEX_PASSWORD" in run.stderr
 
 
 # == the image's HEALTHCHECK script =========================================================================
+
 
 def test_healthcheck_script_follows_healthz():
     answer = {"status": 200}
@@ -813,6 +924,7 @@ def test_healthcheck_script_follows_healthz():
 
 
 # -- a stand-in HTTP server on 127.0.0.1 ---------------------------------------------------------------------
+
 
 class stand_in_server:
     """Answers every request with handle(handler, body) -> (status, JSON); yields its base URL."""
@@ -853,6 +965,7 @@ class stand_in_server:
 
 # == compose and the local apache stack run the same servers =================================================
 
+
 def test_compose_runs_the_versions_the_apache_stack_assembles(compose):
     from newsflow.cli.local import apache
 
@@ -863,8 +976,8 @@ def test_compose_runs_the_versions_the_apache_stack_assembles(compose):
 
 
 def test_the_lag_exporter_watches_every_pipeline_group_and_topic_and_nothing_else(compose):
-    from newsflow.exporter.lag import pipeline_groups, pipeline_topic_names
     from newsflow.cli.settings import CliSettings
+    from newsflow.exporter.lag import pipeline_groups, pipeline_topic_names
 
     flags = dict(arg.split("=", 1) for arg in compose["services"]["lag-exporter"]["command"])
     assert flags["--kafka.server"] == "kafka:9092" and flags["--web.listen-address"] == ":9308"
@@ -880,11 +993,15 @@ def test_the_lag_exporter_watches_every_pipeline_group_and_topic_and_nothing_els
 
 # == the hand-written deployment agrees with the stage registry ==================================================
 
+
 def test_compose_prometheus_and_the_dashboard_agree_with_the_stage_registry(compose):
     from newsflow.contract.stages import LAG_EXPORTER_PORT, STAGES, consuming, topics
 
     services = compose["services"]
-    jobs = {j["job_name"]: j for j in yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]}
+    jobs = {
+        j["job_name"]: j
+        for j in yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())["scrape_configs"]
+    }
     dashboard = DASHBOARD.read_text()
     for entry in STAGES:
         env = services[entry.name]["environment"]

@@ -14,9 +14,9 @@ import urllib.request
 
 import pytest
 
-from newsflow.runtime.servers import free_port, http_json, wait_until
 from newsflow.contract import RawArticle, Topics
 from newsflow.contract.codec import schema_headers
+from newsflow.runtime.servers import free_port, http_json, wait_until
 from tests.conftest import EXAMPLES
 from tests.deploy.test_compose_and_configs import DASHBOARD
 from tests.faults.harness import Deployment, deployment_env
@@ -34,13 +34,19 @@ VARIABLES = {"$__rate_interval": "2m", "$__interval": "1s", "$__range": "5m", "$
 # edge, one message dead-lettered by enrich). The others may rightly read 0 here (no retries, no index dead
 # letters, lag once caught up) and need only return a value.
 MUST_MOVE = {
-    ("Dead letters in the last hour", "A"), ("Partitions per topic", "A"), ("Consumer group members", "A"),
+    ("Dead letters in the last hour", "A"),
+    ("Partitions per topic", "A"),
+    ("Consumer group members", "A"),
     *(("Articles per second out of each stage", ref) for ref in "ABC"),
     *(("Articles per second into each stage", ref) for ref in "ABC"),
-    ("enrich: consumed per replica", "A"), ("Messages per second into each topic (brokers' view)", "A"),
+    ("enrich: consumed per replica", "A"),
+    ("Messages per second into each topic (brokers' view)", "A"),
     *(("Mean batch sizes", ref) for ref in "ABC"),
-    ("Dead letters per second, by stage and reason", "A"), ("ingest: rejections per second, by reason", "A"),
-    ("Dead-letter ratio per stage", "A"), ("Targets up", "A"), ("index: Elasticsearch healthy", "A"),
+    ("Dead letters per second, by stage and reason", "A"),
+    ("ingest: rejections per second, by reason", "A"),
+    ("Dead-letter ratio per stage", "A"),
+    ("Targets up", "A"),
+    ("index: Elasticsearch healthy", "A"),
     *(("Freshness: ingested → stored in Elasticsearch", ref) for ref in "ABC"),
     *(("Stage latency, p95", ref) for ref in "ABC"),
 }
@@ -62,8 +68,11 @@ def monitored(tmp_path_factory):
     require("prometheus")
     require_apache_tools()
     home = tmp_path_factory.mktemp("monitored-home")
-    env = deployment_env(home) | {"NEWSFLOW_PROMETHEUS": "auto", "NEWSFLOW_PROMETHEUS_PORT": str(free_port()),
-                                  "NEWSFLOW_PROMETHEUS_SCRAPE_INTERVAL_S": "1"}
+    env = deployment_env(home) | {
+        "NEWSFLOW_PROMETHEUS": "auto",
+        "NEWSFLOW_PROMETHEUS_PORT": str(free_port()),
+        "NEWSFLOW_PROMETHEUS_SCRAPE_INTERVAL_S": "1",
+    }
     dep = Deployment(env, home)
     try:
         dep.up()
@@ -74,7 +83,9 @@ def monitored(tmp_path_factory):
 
 
 def prometheus_query(dep: Deployment, expr: str) -> list[dict]:
-    url = f"http://127.0.0.1:{dep.env['NEWSFLOW_PROMETHEUS_PORT']}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    url = f"http://127.0.0.1:{dep.env['NEWSFLOW_PROMETHEUS_PORT']}/api/v1/query?" + urllib.parse.urlencode(
+        {"query": expr}
+    )
     code, body = http_json(url, timeout=10)
     assert code == 200 and body["status"] == "success", (expr, code, body)
     return body["data"]["result"]
@@ -91,8 +102,14 @@ def moved(result: list[dict]) -> bool:
 
 def test_every_dashboard_query_returns_data_from_the_running_services(monitored, tmp_path):
     dep = monitored
-    wait_until(lambda: {t["labels"]["job"] for t in targets(dep) if t["health"] == "up"}
-               >= {"ingest", "enrich", "index", "lag-exporter", "prometheus"}, 60, "every scrape target up")
+    wait_until(
+        lambda: (
+            {t["labels"]["job"] for t in targets(dep) if t["health"] == "up"}
+            >= {"ingest", "enrich", "index", "lag-exporter", "prometheus"}
+        ),
+        60,
+        "every scrape target up",
+    )
     # Traffic of every kind the panels show: articles through all stages, one rejected at the edge,
     # one dead-lettered by enrich.
     bad = tmp_path / "bad.json"
@@ -110,15 +127,20 @@ def test_every_dashboard_query_returns_data_from_the_running_services(monitored,
     missing: list = []
 
     def all_have_data() -> bool:
-        missing[:] = [(title, ref, expr) for title, ref, expr in queries
-                      if not (moved if (title, ref) in MUST_MOVE else finite)(prometheus_query(dep, expr))]
+        missing[:] = [
+            (title, ref, expr)
+            for title, ref, expr in queries
+            if not (moved if (title, ref) in MUST_MOVE else finite)(prometheus_query(dep, expr))
+        ]
         return not missing
 
     try:
         wait_until(all_have_data, 60, "every panel query returning data", interval=1)
     except TimeoutError:
-        pytest.fail("panels whose query returns no finite value, or only zeros where traffic was sent: "
-                    + json.dumps(missing, indent=1))
+        pytest.fail(
+            "panels whose query returns no finite value, or only zeros where traffic was sent: "
+            + json.dumps(missing, indent=1)
+        )
 
 
 def targets(dep: Deployment) -> list[dict]:
@@ -133,8 +155,13 @@ def test_the_alert_rules_are_loaded_by_the_local_prometheus(monitored):
 
 
 def test_lag_watch_shows_lag_and_its_rate(monitored):
-    proc = subprocess.Popen([sys.executable, "-m", "newsflow.cli.main", "lag", "--watch", "--json", "--interval", "0.5"],
-                            env=monitored.env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsflow.cli.main", "lag", "--watch", "--json", "--interval", "0.5"],
+        env=monitored.env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         first = json.loads(proc.stdout.readline())
         second = json.loads(proc.stdout.readline())
@@ -142,7 +169,10 @@ def test_lag_watch_shows_lag_and_its_rate(monitored):
         proc.send_signal(signal.SIGINT)
         proc.wait(30)
     assert proc.returncode == 0
-    assert {(r["group"], r["topic"]) for r in first} == {("newsflow-enrich", Topics.RAW), ("newsflow-index", Topics.ENRICHED)}
+    assert {(r["group"], r["topic"]) for r in first} == {
+        ("newsflow-enrich", Topics.RAW),
+        ("newsflow-index", Topics.ENRICHED),
+    }
     assert all(r["lag_per_s"] is None for r in first)  # a rate needs two readings
     assert all(isinstance(r["lag_per_s"], float) and r["lag"] >= 0 for r in second)
 
@@ -163,14 +193,16 @@ def exporter_reading(dep: Deployment) -> dict[tuple[str, str, int], dict[str, fl
         elif name in ("kafka_consumergroup_lag", "kafka_consumergroup_current_offset"):
             key = (tags["consumergroup"], tags["topic"], int(tags["partition"]))
             out.setdefault(key, {})["lag" if name.endswith("lag") else "committed"] = value
-    for (group, topic, partition), row in out.items():
+    for (_group, topic, partition), row in out.items():
         row["end"] = ends[(topic, partition)]
     return out
 
 
 def cli_reading(dep: Deployment) -> dict[tuple[str, str, int], dict[str, float]]:
     rows = json.loads(dep.cli("lag", "--json").stdout)["partitions"]
-    return {(r["group"], r["topic"], r["partition"]): {k: float(r[k]) for k in ("lag", "committed", "end")} for r in rows}
+    return {
+        (r["group"], r["topic"], r["partition"]): {k: float(r[k]) for k in ("lag", "committed", "end")} for r in rows
+    }
 
 
 def test_the_lag_exporter_agrees_with_newsflow_lag_at_rest_and_during_a_run(monitored, tmp_path):
@@ -191,7 +223,13 @@ def test_the_lag_exporter_agrees_with_newsflow_lag_at_rest_and_during_a_run(moni
             assert set(before) == set(cli_view) == set(after)
             for key, row in cli_view.items():
                 for field in ("committed", "end"):
-                    assert before[key][field] <= row[field] <= after[key][field], (key, field, before[key], row, after[key])
+                    assert before[key][field] <= row[field] <= after[key][field], (
+                        key,
+                        field,
+                        before[key],
+                        row,
+                        after[key],
+                    )
                 for reading in (before[key], after[key]):
                     # The exporter reads the end offset for its lag a moment before the one it shows.
                     assert 0 <= reading["lag"] <= reading["end"] - reading["committed"], (key, reading)

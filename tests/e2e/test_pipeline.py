@@ -45,7 +45,9 @@ def _up(env):
         assert done.returncode == 0, done.stderr.decode()
         yield env
     finally:
-        pids = [c["pid"] for c in json.loads(cli(["status", "--json"], env).stdout or b'{"components": []}')["components"]]
+        pids = [
+            c["pid"] for c in json.loads(cli(["status", "--json"], env).stdout or b'{"components": []}')["components"]
+        ]
         assert cli(["down"], env).returncode == 0
         for pid in filter(None, pids):
             assert not alive(pid), f"pid {pid} still running after `newsflow down`"
@@ -63,7 +65,7 @@ def test_status_lists_every_component_healthy(deployment):
     components = cli_json(["status", "--json"], deployment)["components"]
     names = [c["name"] for c in components]
     services = ["lag-exporter", "ingest", "enrich", "index"]
-    assert names[names.index("lag-exporter"):][:4] == services
+    assert names[names.index("lag-exporter") :][:4] == services
     status = cli_json(["status", "--json"], deployment)
     if deployment.get("NEWSFLOW_LOCAL_STACK") != "none":
         assert names[:2] == ["kafka", "elasticsearch"]
@@ -87,7 +89,8 @@ def test_examples_become_searchable_with_entities_and_dates(deployment):
     assert bridge["published"] == "2025-03-03" and bridge["published_source"] == "extracted"
     assert "Ada Lind" in bridge["people"]
     assert {"text": "last Friday", "value": "2025-02-28"}.items() <= next(
-        d for d in bridge["dates"] if d["text"] == "last Friday").items()
+        d for d in bridge["dates"] if d["text"] == "last Friday"
+    ).items()
 
 
 def test_seed_articles_become_searchable(deployment, seeds_dir):
@@ -101,9 +104,14 @@ def test_seed_articles_become_searchable(deployment, seeds_dir):
     assert "Bashar al-Assad" in people, people
     assert "Aleppo" in places, places
     assert all(h["dates"] for h in hits)  # every one mentions dates...
-    assert sum(any(d["value"] for d in h["dates"]) for h in hits) >= 3  # ...most resolve (relative ones need a publication date)
+    assert (
+        sum(any(d["value"] for d in h["dates"]) for h in hits) >= 3
+    )  # ...most resolve (relative ones need a publication date)
     kilo = next(h for h in hits if h["title"] == "Kilo: Syrian opposition will fight on despite Aleppo losses")
-    assert kilo["published"] == "2016-11-28" and {"text": "Monday", "value": "2016-11-28"}.items() <= kilo["dates"][0].items()
+    assert (
+        kilo["published"] == "2016-11-28"
+        and {"text": "Monday", "value": "2016-11-28"}.items() <= kilo["dates"][0].items()
+    )
     aleppo = search(deployment, "aleppo")
     assert len(aleppo) >= 5
     wait_until(lambda: total_lag(deployment) == 0, 120, "zero consumer lag")
@@ -139,7 +147,9 @@ def test_up_brings_back_a_killed_service(deployment, tmp_path):
     restarted = {c["name"]: c for c in cli_json(["status", "--json"], deployment)["components"]}["enrich"]
     assert restarted["health"] == "healthy" and restarted["pid"] not in (None, killed)
     article = tmp_path / "after-restart.txt"
-    article.write_text("Ferry service resumes\n\nThe Riverton ferry resumed service on Friday, the harbour office said.")
+    article.write_text(
+        "Ferry service resumes\n\nThe Riverton ferry resumed service on Friday, the harbour office said."
+    )
     done = cli(["feed", str(article), "--wait", "--timeout", "120"], deployment)
     assert done.returncode == 0, done.stderr.decode()
     assert any(h["title"] == "Ferry service resumes" for h in search(deployment, "ferry resumed"))

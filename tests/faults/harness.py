@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.corpus import paragraphs
-from newsflow.exporter.lag import LagReader, consumer_lag, pipeline_groups
 from newsflow.cli.procs import Proc, alive
 from newsflow.cli.settings import CliSettings
-from newsflow.runtime.servers import wait_until
 from newsflow.contract import ArticleSubmission, DeadLetter, Topics
+from newsflow.exporter.lag import LagReader, consumer_lag, pipeline_groups
+from newsflow.runtime.servers import wait_until
 from newsflow.stages.ingest.prepare import article_id
 from tests.integration.kafka_util import read_all
 from tests.running import REPO, cli, local_stack_env, log_tail
@@ -41,9 +41,15 @@ def corpus(tag: str, count: int, seed: int = 11) -> list[dict]:
     out = []
     for n in range(count):
         body = "\n\n".join(rng.sample(pool, rng.randint(2, 4)))
-        out.append({"title": f"{tag} article {n}", "text": body, "source": f"faults-{tag}",
-                    "url": f"https://example.org/faults/{tag}/{n}",
-                    "published": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"})
+        out.append(
+            {
+                "title": f"{tag} article {n}",
+                "text": body,
+                "source": f"faults-{tag}",
+                "url": f"https://example.org/faults/{tag}/{n}",
+                "published": f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+            }
+        )
     return out
 
 
@@ -79,8 +85,13 @@ class Deployment:
     @property
     def settings(self) -> CliSettings:
         fields = CliSettings.model_fields
-        return CliSettings(**{k.removeprefix("NEWSFLOW_").lower(): v for k, v in self.env.items()
-                              if k.startswith("NEWSFLOW_") and k.removeprefix("NEWSFLOW_").lower() in fields})
+        return CliSettings(
+            **{
+                k.removeprefix("NEWSFLOW_").lower(): v
+                for k, v in self.env.items()
+                if k.startswith("NEWSFLOW_") and k.removeprefix("NEWSFLOW_").lower() in fields
+            }
+        )
 
     def proc(self, name: str) -> Proc:
         """The Proc `newsflow up` started for ``name`` (same pid file and argv)."""
@@ -125,8 +136,13 @@ class Deployment:
         """`newsflow feed` of ``articles`` in the background, as a user would from another terminal."""
         path = tmp / f"feed-{time.monotonic_ns()}.jsonl"
         path.write_text("".join(json.dumps(a) + "\n" for a in articles))
-        return subprocess.Popen([sys.executable, "-m", "newsflow.cli.main", "feed", str(path)],
-                                env=self.env | env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return subprocess.Popen(
+            [sys.executable, "-m", "newsflow.cli.main", "feed", str(path)],
+            env=self.env | env,
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
 
     def feed(self, articles: list[dict], tmp: Path, **env: str) -> str:
         proc = self.start_feeding(articles, tmp, **env)
@@ -161,8 +177,14 @@ class Deployment:
         es = self.es()
         pattern = f"{self.alias}*"
         es.indices.refresh(index=pattern)
-        res = es.search(index=pattern, query={"term": {"source": f"faults-{tag}"}}, size=10_000, source=False,
-                        version=True, track_total_hits=True)
+        res = es.search(
+            index=pattern,
+            query={"term": {"source": f"faults-{tag}"}},
+            size=10_000,
+            source=False,
+            version=True,
+            track_total_hits=True,
+        )
         assert res["hits"]["total"]["value"] == len(res["hits"]["hits"])
         out: dict[str, list[tuple[str, int]]] = {}
         for hit in res["hits"]["hits"]:
@@ -204,20 +226,28 @@ class Deployment:
         return [DeadLetter.model_validate_json(r.value) for r in records if r.offset >= since]
 
     # -- the end of every scenario -----------------------------------------------
-    def assert_exactly_once(self, tag: str, expected: set[str], dead_letters_since: int,
-                            expected_letters: int = 0, timeout: float = 240) -> None:
-        wait_until(lambda: self.stored_count(tag) >= len(expected), timeout,
-                   f"all {len(expected)} articles of {tag!r} searchable (have {self.stored_count(tag)})", interval=0.5)
+    def assert_exactly_once(
+        self, tag: str, expected: set[str], dead_letters_since: int, expected_letters: int = 0, timeout: float = 240
+    ) -> None:
+        wait_until(
+            lambda: self.stored_count(tag) >= len(expected),
+            timeout,
+            f"all {len(expected)} articles of {tag!r} searchable (have {self.stored_count(tag)})",
+            interval=0.5,
+        )
         wait_until(lambda: self.total_lag() == 0, 120, "consumer lag back to zero", interval=0.5)
         stored = self.stored(tag)
         copies = {i: where for i, where in stored.items() if len(where) > 1}
         assert not copies, f"{len(copies)} articles stored more than once, e.g. {next(iter(copies.items()))}"
-        assert set(stored) == expected, (f"missing {len(expected - set(stored))}, "
-                                         f"unexpected {len(set(stored) - expected)}")
+        assert set(stored) == expected, (
+            f"missing {len(expected - set(stored))}, unexpected {len(set(stored) - expected)}"
+        )
         newest = self.newest_enrichments(expected)
         assert set(newest) == expected, f"{len(expected - set(newest))} stored articles were never enriched"
         behind = {i: (stored[i][0][1], newest[i]) for i in expected if stored[i][0][1] != newest[i]}
-        assert not behind, f"{len(behind)} documents are not at their newest enrichment, e.g. {next(iter(behind.items()))}"
+        assert not behind, (
+            f"{len(behind)} documents are not at their newest enrichment, e.g. {next(iter(behind.items()))}"
+        )
         letters = self.dead_letters(dead_letters_since)
         assert len(letters) == expected_letters, [(d.stage, d.error_type, d.error_message[:80]) for d in letters]
 
@@ -247,16 +277,25 @@ def terminate(proc: Proc, timeout: float) -> float:
     assert pid
     started = time.monotonic()
     os.killpg(pid, signal.SIGTERM)
-    wait_until(lambda: not alive(pid), timeout, f"{proc.name} exiting after SIGTERM (log: {proc.logfile})\n"
-               + log_tail(proc), interval=0.05)
+    wait_until(
+        lambda: not alive(pid),
+        timeout,
+        f"{proc.name} exiting after SIGTERM (log: {proc.logfile})\n" + log_tail(proc),
+        interval=0.05,
+    )
     proc.pidfile.unlink(missing_ok=True)
     return time.monotonic() - started
 
 
 TUNING = dict(
-    NEWSFLOW_ENRICH_PROCESSES="2", NEWSFLOW_BULK_MAX_WAIT_S="0.3", NEWSFLOW_ENRICH_BATCH="32",
-    NEWSFLOW_ENRICH_BATCH_WAIT_S="0.2", NEWSFLOW_FEED_BATCH="20", NEWSFLOW_RETRY_MAX_BACKOFF_S="2",
-    NEWSFLOW_ENRICH_CRASH_MARKER=CRASH_MARKER, NEWSFLOW_PROMETHEUS="off",
+    NEWSFLOW_ENRICH_PROCESSES="2",
+    NEWSFLOW_BULK_MAX_WAIT_S="0.3",
+    NEWSFLOW_ENRICH_BATCH="32",
+    NEWSFLOW_ENRICH_BATCH_WAIT_S="0.2",
+    NEWSFLOW_FEED_BATCH="20",
+    NEWSFLOW_RETRY_MAX_BACKOFF_S="2",
+    NEWSFLOW_ENRICH_CRASH_MARKER=CRASH_MARKER,
+    NEWSFLOW_PROMETHEUS="off",
 )
 
 

@@ -10,18 +10,27 @@ import random
 import sys
 import time
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from newsflow.cli.procs import Proc
-from newsflow.runtime.servers import free_port, http_json, wait_until
 from newsflow.contract import ArticleSubmission, Topics, encode, original_record
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.runtime.servers import free_port, http_json, wait_until
 from newsflow.stages.ingest.prepare import prepare
 from tests.factories import enriched
-from tests.faults.harness import (CRASH_MARKER, TUNING, Deployment, corpus, deployment_env, finish, ids_of,
-                                  terminate, wait_mid_run)
+from tests.faults.harness import (
+    CRASH_MARKER,
+    TUNING,
+    Deployment,
+    corpus,
+    deployment_env,
+    finish,
+    ids_of,
+    terminate,
+    wait_mid_run,
+)
 from tests.integration.kafka_util import produce
 from tests.running import isolated_env, log_tail
 from tests.servers import STACK, isolated
@@ -56,7 +65,9 @@ def deployment(tmp_path_factory, request):
             yield dep
     else:  # servers the suite cannot kill: the services only, on them
         shared = request.getfixturevalue("servers")
-        with deployed(home, isolated_env(home, **TUNING) | isolated(shared).env() | {"NEWSFLOW_LOCAL_STACK": "none"}) as dep:
+        with deployed(
+            home, isolated_env(home, **TUNING) | isolated(shared).env() | {"NEWSFLOW_LOCAL_STACK": "none"}
+        ) as dep:
             yield dep
 
 
@@ -77,6 +88,7 @@ def counter(dep: Deployment, service: str, series: str) -> float:
 
 
 # -- SIGKILL, then `newsflow up` ------------------------------------------------------------------------
+
 
 def test_sigkill_ingest_mid_feed_then_up(fresh, tmp_path):
     articles, mark = corpus("kill-ingest", RUN), dead_letter_mark(fresh)
@@ -111,6 +123,7 @@ def test_sigkill_a_consumer_mid_run_then_up(fresh, tmp_path, service, group):
 
 # -- dependencies failing: their JVMs killed ---------------------------------------------------------------
 
+
 @own_servers
 def test_elasticsearch_killed_for_30_seconds_then_up(fresh, tmp_path):
     articles, mark = corpus("es-down", RUN), dead_letter_mark(fresh)
@@ -137,7 +150,7 @@ def test_kafka_killed_mid_run_then_up_loses_nothing_acknowledged(fresh, tmp_path
     """kill -9 of the broker's JVM mid-run, half the articles fed before and half while it is down; `newsflow
     up` starts it again on the same data. Everything ingest acknowledged (acks=all) must still be there."""
     articles, mark = corpus("kafka-killed", RUN), dead_letter_mark(fresh)
-    first, second = articles[: RUN // 2], articles[RUN // 2:]
+    first, second = articles[: RUN // 2], articles[RUN // 2 :]
     pids = {name: fresh.pid(name) for name in ("ingest", "enrich", "index")}
     failed = counter(fresh, "ingest", 'newsflow_ingest_rejected_total{reason="broker"}')
     before = fresh.end_offsets(Topics.ENRICHED)
@@ -145,8 +158,12 @@ def test_kafka_killed_mid_run_then_up_loses_nothing_acknowledged(fresh, tmp_path
     wait_mid_run(lambda: fresh.end_offsets(Topics.ENRICHED) - before, 30, len(first), "enriched articles")
     killed = fresh.kill("kafka")
     feeding = fresh.start_feeding(second, tmp_path, NEWSFLOW_FEED_BATCH="5")
-    wait_until(lambda: counter(fresh, "ingest", 'newsflow_ingest_rejected_total{reason="broker"}') > failed, 60,
-               "ingest failing to publish while the broker is down", interval=0.2)
+    wait_until(
+        lambda: counter(fresh, "ingest", 'newsflow_ingest_rejected_total{reason="broker"}') > failed,
+        60,
+        "ingest failing to publish while the broker is down",
+        interval=0.2,
+    )
     fresh.up_restarts("kafka", killed)
     out = finish(feeding)
     assert f"accepted {len(second)}, rejected 0" in out and "resent" in out, out
@@ -156,21 +173,35 @@ def test_kafka_killed_mid_run_then_up_loses_nothing_acknowledged(fresh, tmp_path
 
 # -- hostile messages -----------------------------------------------------------------------------------------
 
+
 def test_poison_messages_on_both_topics_are_dead_lettered_once_and_the_rest_indexed(fresh, tmp_path):
     tag = "poison"
     articles, mark = corpus(tag, RUN), dead_letter_mark(fresh)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     raws = [prepare(ArticleSubmission.model_validate(a), "faults", now, 10**7) for a in articles]
     good = [(r.id.encode(), *encode(r)) for r in raws]
     headers = good[0][2]
-    crasher = prepare(ArticleSubmission(
-        text=f"The mayor of Riverton spoke to reporters on Monday about the harbour repairs, {CRASH_MARKER} said.",
-        title="crash", source=f"faults-{tag}"), "faults", now, 10**7)
+    crasher = prepare(
+        ArticleSubmission(
+            text=f"The mayor of Riverton spoke to reporters on Monday about the harbour repairs, {CRASH_MARKER} said.",
+            title="crash",
+            source=f"faults-{tag}",
+        ),
+        "faults",
+        now,
+        10**7,
+    )
     raw_poison = [
         ((b"p1", b"\xff\xfe\x00 not text", headers), "not-utf8"),
         ((b"p2", b"{this is not json", headers), "not-json"),
-        ((b"p3", good[0][1], [(HEADER_SCHEMA, b"newsflow.something.else"), (HEADER_VERSION, b"1.0")]), "unknown-schema"),
-        ((b"p4", good[0][1], [(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"2.0")]), "unsupported-version"),
+        (
+            (b"p3", good[0][1], [(HEADER_SCHEMA, b"newsflow.something.else"), (HEADER_VERSION, b"1.0")]),
+            "unknown-schema",
+        ),
+        (
+            (b"p4", good[0][1], [(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"2.0")]),
+            "unsupported-version",
+        ),
         ((b"p5", b'{"id": "not-an-id", "content": ""}', headers), "invalid"),
         ((b"p6", good[0][1], []), "missing-schema"),
         ((crasher.id.encode(), *encode(crasher)), "enrich-crashed"),
@@ -182,8 +213,10 @@ def test_poison_messages_on_both_topics_are_dead_lettered_once_and_the_rest_inde
         ((b"e1", b"\xc3\x28", enriched_headers), "not-utf8"),
         ((b"e2", b"[1, 2", enriched_headers), "not-json"),
         ((b"e3", b"{}", [(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"1.0")]), "unknown-schema"),
-        ((b"e4", encode(enriched(1))[0], [(HEADER_SCHEMA, b"newsflow.article.enriched"), (HEADER_VERSION, b"3.1")]),
-         "unsupported-version"),
+        (
+            (b"e4", encode(enriched(1))[0], [(HEADER_SCHEMA, b"newsflow.article.enriched"), (HEADER_VERSION, b"3.1")]),
+            "unsupported-version",
+        ),
         ((b"e5", b'{"id": "x"}', enriched_headers), "invalid"),
         ((b"e6", json.dumps(unmappable).encode(), enriched_headers), "rejected-by-elasticsearch"),
     ]
@@ -215,10 +248,12 @@ def test_duplicate_and_out_of_order_redeliveries_leave_one_current_document(fres
     fresh.feed(articles, tmp_path)
     fresh.feed(articles[:100], tmp_path)
     fresh.feed(articles[:100], tmp_path)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     again = [prepare(ArticleSubmission.model_validate(a), "faults", now, 10**7) for a in articles[:100]]
     raw_before = fresh.end_offsets(Topics.RAW)
-    produce(fresh.env["NEWSFLOW_KAFKA_BOOTSTRAP"], fresh.topic(Topics.RAW), [(r.id.encode(), *encode(r)) for r in again] * 2)
+    produce(
+        fresh.env["NEWSFLOW_KAFKA_BOOTSTRAP"], fresh.topic(Topics.RAW), [(r.id.encode(), *encode(r)) for r in again] * 2
+    )
     assert fresh.end_offsets(Topics.RAW) - raw_before == 200
     fresh.assert_exactly_once("redeliver", ids_of(articles), mark)
     # Enriched re-deliveries of one id in every order: versions 1..5, shuffled, each sent twice.
@@ -235,6 +270,7 @@ def test_duplicate_and_out_of_order_redeliveries_leave_one_current_document(fres
 
 # -- a consumer group losing a member -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def group_deployment(servers, tmp_path):
     """The three services on the session's Apache Kafka and Elasticsearch, in a namespace of their own: Kafka
@@ -249,17 +285,26 @@ def test_two_enrich_workers_one_killed_the_other_takes_over(group_deployment, tm
     fresh = group_deployment
     articles, mark = corpus("failover", RUN), dead_letter_mark(fresh)
     port = free_port()
-    second = Proc("enrich-b", [sys.executable, "-m", "newsflow.stages.enrich"], fresh.home,
-                  fresh.env | {"NEWSFLOW_ENRICH_PORT": str(port), "NEWSFLOW_ENRICH_PROCESSES": "1"})
+    second = Proc(
+        "enrich-b",
+        [sys.executable, "-m", "newsflow.stages.enrich"],
+        fresh.home,
+        fresh.env | {"NEWSFLOW_ENRICH_PORT": str(port), "NEWSFLOW_ENRICH_PROCESSES": "1"},
+    )
     second.start()
     try:
+
         def assigned(p: int) -> int:
             code, body = http_json(f"http://127.0.0.1:{p}/readyz")
             return (body or {}).get("assigned_partitions", 0) if code == 200 else 0
 
         first_port = fresh.port("enrich")
-        wait_until(lambda: assigned(port) > 0 and assigned(first_port) > 0, 120,
-                   "both enrich workers holding partitions", interval=0.2)
+        wait_until(
+            lambda: assigned(port) > 0 and assigned(first_port) > 0,
+            120,
+            "both enrich workers holding partitions",
+            interval=0.2,
+        )
         before = fresh.end_offsets(Topics.ENRICHED)
         fresh.feed(articles, tmp_path)
         wait_mid_run(lambda: fresh.end_offsets(Topics.ENRICHED) - before, 60, RUN, "enriched articles")
@@ -274,15 +319,18 @@ def test_two_enrich_workers_one_killed_the_other_takes_over(group_deployment, tm
 
 # -- clean shutdown -------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("service", ["ingest", "enrich", "index"])
 def test_sigterm_mid_run_exits_in_bounded_time_and_loses_nothing(fresh, tmp_path, service):
     tag = f"sigterm-{service}"
     articles, mark = corpus(tag, RUN), dead_letter_mark(fresh)
     raw_before, enriched_before = fresh.end_offsets(Topics.RAW), fresh.end_offsets(Topics.ENRICHED)
     feeding = fresh.start_feeding(articles, tmp_path, NEWSFLOW_FEED_BATCH="5")
-    progress = {"ingest": lambda: fresh.end_offsets(Topics.RAW) - raw_before,
-                "enrich": lambda: fresh.end_offsets(Topics.ENRICHED) - enriched_before,
-                "index": lambda: fresh.stored_count(tag)}[service]
+    progress = {
+        "ingest": lambda: fresh.end_offsets(Topics.RAW) - raw_before,
+        "enrich": lambda: fresh.end_offsets(Topics.ENRICHED) - enriched_before,
+        "index": lambda: fresh.stored_count(tag),
+    }[service]
     wait_mid_run(progress, 40, RUN, f"{service}'s progress")
     seconds = terminate(fresh.proc(service), timeout=60)
     assert seconds < 30, f"{service} took {seconds:.1f} s to stop"

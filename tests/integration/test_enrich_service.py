@@ -1,13 +1,13 @@
 """enrich (the faust app and its spaCy worker processes) on each Kafka: Apache Kafka, noida-db and Tansu."""
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from newsflow.runtime.servers import http_json
 from newsflow.contract import ArticleSubmission, DeadLetter, EnrichedArticle, RawArticle, Topics, decode, encode
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.runtime.servers import http_json
 from newsflow.stages.ingest.prepare import article_id, prepare
 from tests.conftest import EXAMPLES
 from tests.integration.kafka_util import produce, read_all
@@ -18,12 +18,17 @@ pytestmark = pytest.mark.integration
 
 def raw_record(text: str, title: str | None = None, through_ingest: bool = True):
     """A raw message as ingest makes it, or (through_ingest=False) as a producer bypassing ingest could."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if through_ingest:
         raw = prepare(ArticleSubmission(text=text, title=title), "test", now, 10**8)
     else:
-        raw = RawArticle(id=article_id(ArticleSubmission(text=text, title=title)), content=text,
-                         content_type="text/plain", title=title, ingested_at=now)
+        raw = RawArticle(
+            id=article_id(ArticleSubmission(text=text, title=title)),
+            content=text,
+            content_type="text/plain",
+            title=title,
+            ingested_at=now,
+        )
     value, headers = encode(raw)
     return raw, (raw.id.encode(), value, headers)
 
@@ -32,17 +37,27 @@ def long_article(chars: int) -> str:
     paragraphs = [p for p in (EXAMPLES / "harbour-bridge.txt").read_text().split("\n\n") if len(p) > 150]
     out, n = [], 0
     while sum(map(len, out)) < chars:
-        out.append(f"In part {n} of the inquiry, " + paragraphs[n % len(paragraphs)])  # unique: the cleaner drops repeats
+        out.append(
+            f"In part {n} of the inquiry, " + paragraphs[n % len(paragraphs)]
+        )  # unique: the cleaner drops repeats
         n += 1
     return "\n\n".join(out)
 
 
 def test_a_200k_character_article_neither_costs_the_group_nor_holds_up_the_rest(stack, tmp_path):
-    env = service_env(stack, tmp_path, NEWSFLOW_ENRICH_PROCESSES="2", NEWSFLOW_ENRICH_BATCH="4",
-                      NEWSFLOW_ENRICH_BATCH_WAIT_S="0.1", NEWSFLOW_ENRICH_SESSION_TIMEOUT_S="6")
+    env = service_env(
+        stack,
+        tmp_path,
+        NEWSFLOW_ENRICH_PROCESSES="2",
+        NEWSFLOW_ENRICH_BATCH="4",
+        NEWSFLOW_ENRICH_BATCH_WAIT_S="0.1",
+        NEWSFLOW_ENRICH_SESSION_TIMEOUT_S="6",
+    )
     big, big_record = raw_record(long_article(200_000), "A very long article")
-    small = [raw_record(f"Ship number {n} docked in Rotterdam on Monday, the port said in a statement today.", f"Ship {n}")
-             for n in range(24)]
+    small = [
+        raw_record(f"Ship number {n} docked in Rotterdam on Monday, the port said in a statement today.", f"Ship {n}")
+        for n in range(24)
+    ]
     with service("enrich", env, tmp_path):
         port = env["NEWSFLOW_ENRICH_PORT"]
         produce(stack.kafka_bootstrap, stack.topic(Topics.RAW), [big_record] + [r for _, r in small])
@@ -55,7 +70,7 @@ def test_a_200k_character_article_neither_costs_the_group_nor_holds_up_the_rest(
             time.sleep(0.5)
     assert len(records) == 25
     articles = [decode(r.value, r.headers, EnrichedArticle) for r in records]
-    done_at = {a.id: r.timestamp for a, r in zip(articles, records)}
+    done_at = {a.id: r.timestamp for a, r in zip(articles, records, strict=True)}
     long_done = done_at[big.id]
     assert sum(done_at[s.id] < long_done for s, _ in small) >= 8, "small articles waited for the long one"
     # Meaningful on Apache Kafka and Tansu, which expire a member that misses its 6 s session; noida-db never
@@ -67,7 +82,9 @@ def test_a_200k_character_article_neither_costs_the_group_nor_holds_up_the_rest(
 
 def test_poison_messages_are_dead_lettered_and_the_rest_enriched(stack, tmp_path):
     env = service_env(stack, tmp_path, NEWSFLOW_ENRICH_BATCH_WAIT_S="0.1")
-    good = [raw_record(f"Mayor Ada Lind opened bridge number {n} in Rotterdam on Monday.", f"Bridge {n}") for n in range(5)]
+    good = [
+        raw_record(f"Mayor Ada Lind opened bridge number {n} in Rotterdam on Monday.", f"Bridge {n}") for n in range(5)
+    ]
     headers = good[0][1][2]
     poison = [
         (b"p1", b"\xff\xfe\x00", headers),
@@ -78,7 +95,11 @@ def test_poison_messages_are_dead_lettered_and_the_rest_enriched(stack, tmp_path
         raw_record("Skip to Content\n\nRead more\n\nShare this article", through_ingest=False)[1],
     ]
     with service("enrich", env, tmp_path):
-        produce(stack.kafka_bootstrap, stack.topic(Topics.RAW), [good[0][1], *poison[:3], good[1][1], *poison[3:], *[g[1] for g in good[2:]]])
+        produce(
+            stack.kafka_bootstrap,
+            stack.topic(Topics.RAW),
+            [good[0][1], *poison[:3], good[1][1], *poison[3:], *[g[1] for g in good[2:]]],
+        )
         enriched = read_all(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), expect=5, timeout=120)
         letters = read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), expect=6, timeout=60)
     assert sorted(decode(r.value, r.headers, EnrichedArticle).id for r in enriched) == sorted(g[0].id for g in good)
@@ -109,9 +130,16 @@ def test_its_spacy_workers_die_with_it_when_only_the_main_process_is_killed(isol
 def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topic(stack, tmp_path):
     """enrich's dead-letter brake: 30 raw messages that are not JSON, then 3 good ones, with a limit of 5 in a
     row. It dead-letters the batch it trips in, stops, says why, commits nothing; restarted, it goes on."""
-    env = service_env(stack, tmp_path, NEWSFLOW_ENRICH_BATCH="10", NEWSFLOW_ENRICH_BATCH_WAIT_S="0.2",
-                      NEWSFLOW_DLQ_MAX_CONSECUTIVE="5")
-    good = [raw_record(f"Mayor Ada Lind opened bridge number {n} in Rotterdam on Monday.", f"Bridge {n}") for n in range(3)]
+    env = service_env(
+        stack,
+        tmp_path,
+        NEWSFLOW_ENRICH_BATCH="10",
+        NEWSFLOW_ENRICH_BATCH_WAIT_S="0.2",
+        NEWSFLOW_DLQ_MAX_CONSECUTIVE="5",
+    )
+    good = [
+        raw_record(f"Mayor Ada Lind opened bridge number {n} in Rotterdam on Monday.", f"Bridge {n}") for n in range(3)
+    ]
     poison = [(f"bad-{n}".encode(), b"{not json", good[0][1][2]) for n in range(30)]
     port = env["NEWSFLOW_ENRICH_PORT"]
     from newsflow.exporter.lag import consumer_lag
@@ -122,6 +150,7 @@ def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topi
     ensure_topics(stack.kafka_config, 3, 1, stack.namespace)
     produce(stack.kafka_bootstrap, stack.topic(Topics.RAW), poison + [g[1] for g in good])  # there before it starts
     with service("enrich", env, tmp_path, probe="/healthz"):
+
         def braked() -> bool:
             code, body = http_json(f"http://127.0.0.1:{port}/readyz")
             return code == 503 and bool((body or {}).get("deadletter_brake"))
@@ -134,5 +163,7 @@ def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topi
         assert sum(r["committed"] for r in consumer_lag(stack.kafka_config, groups)) == 0, "something was committed"
     with service("enrich", env | {"NEWSFLOW_DLQ_MAX_CONSECUTIVE": "0"}, tmp_path):
         enriched_records = read_all(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), 3, timeout=120)
-        assert sorted(decode(r.value, r.headers, EnrichedArticle).id for r in enriched_records) == sorted(g[0].id for g in good)
+        assert sorted(decode(r.value, r.headers, EnrichedArticle).id for r in enriched_records) == sorted(
+            g[0].id for g in good
+        )
         assert len(read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), before + 30)) == before + 30

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
+from newsflow.contract import DeadLetter, Topics, encode
+from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
 from newsflow.exporter.lag import consumer_lag
 from newsflow.runtime.servers import http_json, wait_until
 from newsflow.runtime.settings import CommonSettings
 from newsflow.runtime.topics import ensure_topics
-from newsflow.contract import DeadLetter, Topics, encode
-from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
 from tests.factories import enriched
 from tests.integration.kafka_util import produce, read_all
 from tests.running import service, service_env
@@ -47,15 +47,21 @@ def test_indexes_idempotently_refuses_stale_versions_and_dead_letters_poison(sta
         produce(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), batch)
         es = es_client(stack)
         wait_until(lambda: count(es, stack.alias) == 21, 60, "21 documents")
-        letters = [DeadLetter.model_validate_json(r.value) for r in read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), 4)]
+        letters = [
+            DeadLetter.model_validate_json(r.value)
+            for r in read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), 4)
+        ]
         groups = {stack.group("newsflow-index"): stack.topic(Topics.ENRICHED)}
-        wait_until(lambda: sum(r["lag"] for r in consumer_lag(stack.kafka_config, groups)) == 0,
-                   60, "index lag 0")
+        wait_until(lambda: sum(r["lag"] for r in consumer_lag(stack.kafka_config, groups)) == 0, 60, "index lag 0")
     assert es.get(index=stack.alias, id=newer.id)["_source"]["title"] == "Newer enrichment"
     assert es.get(index=stack.alias, id=newer.id)["_version"] == 200
     assert sorted(letter.error_type for letter in letters) == ["invalid", "not-json", "not-utf8", "unsupported-version"]
     not_utf8 = next(letter for letter in letters if letter.error_type == "not-utf8")
-    assert not_utf8.payload_encoding == "base64" and not_utf8.stage == "index" and not_utf8.topic == stack.topic(Topics.ENRICHED)
+    assert (
+        not_utf8.payload_encoding == "base64"
+        and not_utf8.stage == "index"
+        and not_utf8.topic == stack.topic(Topics.ENRICHED)
+    )
     doc = es.get(index=stack.alias, id=enriched(5).id)["_source"]
     assert doc["people"] == ["Ada Lind"] and doc["places"] == ["Riverton"] and doc["mentioned_days"] == ["2025-03-03"]
     assert count(es, stack.alias, term={"people": "Ada Lind"}) == 21
@@ -84,10 +90,11 @@ def test_mapping_errors_are_dead_lettered_not_retried(stack, tmp_path):
 
 def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topic(stack, tmp_path):
     """The dead-letter brake: 30 messages nobody can index, then 3 good ones. With a limit of 5 in a row, index
-    dead-letters the bulk it trips in (bulks of 10), stops, reports why, and commits nothing; restarted (the cause fixed), it
-    goes on from where it stopped."""
-    env = service_env(stack, tmp_path, NEWSFLOW_BULK_MAX_DOCS="10", NEWSFLOW_BULK_MAX_WAIT_S="0.2",
-                      NEWSFLOW_DLQ_MAX_CONSECUTIVE="5")
+    dead-letters the bulk it trips in (bulks of 10), stops, reports why, and commits nothing; restarted (the cause
+    fixed), it goes on from where it stopped."""
+    env = service_env(
+        stack, tmp_path, NEWSFLOW_BULK_MAX_DOCS="10", NEWSFLOW_BULK_MAX_WAIT_S="0.2", NEWSFLOW_DLQ_MAX_CONSECUTIVE="5"
+    )
     headers = encode(enriched(1))[1]
     poison = [(f"bad-{n}".encode(), b"{not json", headers) for n in range(30)]
     good = [record(enriched(f"after-{n}")) for n in range(3)]
@@ -96,6 +103,7 @@ def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topi
     ensure_topics(stack.kafka_config, 3, 1, stack.namespace)
     produce(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), poison + good)  # all there before it starts
     with service("index", env, tmp_path, probe="/healthz"):
+
         def braked() -> bool:
             code, body = http_json(f"http://127.0.0.1:{port}/readyz")
             return code == 503 and bool((body or {}).get("deadletter_brake"))

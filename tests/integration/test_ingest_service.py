@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from newsflow.runtime.topics import ensure_topics
 from newsflow.contract import RawArticle, Topics, decode
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.runtime.topics import ensure_topics
 from tests.integration.kafka_util import read_all
 from tests.running import cli, service, service_env
 
@@ -23,8 +23,16 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(stack, tmp_path):
     files = tmp_path / "in"
     files.mkdir()
     (files / "good.txt").write_text("Harbour works begin\n\nCrews in Riverton began repairs on Monday.")
-    (files / "good.json").write_text(json.dumps({"text": "The council met on Tuesday.", "title": "Council meets",
-                                                  "url": "https://example.org/council", "published": "2025-03-04"}))
+    (files / "good.json").write_text(
+        json.dumps(
+            {
+                "text": "The council met on Tuesday.",
+                "title": "Council meets",
+                "url": "https://example.org/council",
+                "published": "2025-03-04",
+            }
+        )
+    )
     (files / "empty.txt").write_text("")
     (files / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
     (files / "notes.pdf").write_bytes(b"%PDF-1.4")
@@ -36,17 +44,23 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(stack, tmp_path):
     stderr = done.stderr.decode()
     assert done.returncode == 1, stderr
     assert "accepted 2, rejected 4" in done.stdout.decode()
-    for name, reason in [("empty.txt", "empty file"), ("latin1.txt", "not UTF-8"),
-                         ("notes.pdf", "unknown extension"), ("wrong.json", "body")]:
+    for name, reason in [
+        ("empty.txt", "empty file"),
+        ("latin1.txt", "not UTF-8"),
+        ("notes.pdf", "unknown extension"),
+        ("wrong.json", "body"),
+    ]:
         assert any(name in line and reason in line for line in stderr.splitlines()), (name, stderr)
     assert again.returncode == 0
 
     records = read_all(stack.kafka_bootstrap, stack.topic(Topics.RAW), expect=3)
     assert len(records) == 3
     articles = [decode(r.value, r.headers, RawArticle) for r in records]
-    assert all(r.key.decode() == a.id for r, a in zip(records, articles))
-    assert all(dict(r.headers)[HEADER_SCHEMA] == b"newsflow.article.raw" and dict(r.headers)[HEADER_VERSION] == b"1.0"
-               for r in records)
+    assert all(r.key.decode() == a.id for r, a in zip(records, articles, strict=True))
+    assert all(
+        dict(r.headers)[HEADER_SCHEMA] == b"newsflow.article.raw" and dict(r.headers)[HEADER_VERSION] == b"1.0"
+        for r in records
+    )
     # The same file fed twice carries the same id (one document downstream).
     by_origin = {}
     for a in articles:
@@ -58,10 +72,12 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(stack, tmp_path):
 
 def test_feed_from_stdin_as_jsonl(stack, tmp_path):
     env = service_env(stack, tmp_path)
-    lines = (b'{"text": "First line article about Riverton and its harbour."}\n'
-             b'{"html": "<p>The second article says the ferry to Riverton runs again.</p>"}\n'
-             b'{"oops": 1}\n'
-             b'{"html": "<nav><a href=\\"/\\">Home</a> <a href=\\"/news\\">News</a></nav>"}\n')
+    lines = (
+        b'{"text": "First line article about Riverton and its harbour."}\n'
+        b'{"html": "<p>The second article says the ferry to Riverton runs again.</p>"}\n'
+        b'{"oops": 1}\n'
+        b'{"html": "<nav><a href=\\"/\\">Home</a> <a href=\\"/news\\">News</a></nav>"}\n'
+    )
     with service("ingest", env, tmp_path):
         done = cli(["feed", "-"], env, stdin=lines)
     assert done.returncode == 1

@@ -23,9 +23,14 @@ def test_a_missing_jdk_or_maven_names_the_debian_packages(monkeypatch, tmp_path)
 
 
 def test_up_on_the_apache_stack_without_java_fails_saying_what_to_install(tmp_path):
-    env = isolated_env(tmp_path / "home", NEWSFLOW_STACK="apache", NEWSFLOW_CACHE_DIR=str(tmp_path / "cache"),
-                       NEWSFLOW_KAFKA_BOOTSTRAP="127.0.0.1:1", NEWSFLOW_ES_URL="http://127.0.0.1:2",
-                       PATH=str(tmp_path / "empty-path"))
+    env = isolated_env(
+        tmp_path / "home",
+        NEWSFLOW_STACK="apache",
+        NEWSFLOW_CACHE_DIR=str(tmp_path / "cache"),
+        NEWSFLOW_KAFKA_BOOTSTRAP="127.0.0.1:1",
+        NEWSFLOW_ES_URL="http://127.0.0.1:2",
+        PATH=str(tmp_path / "empty-path"),
+    )
     done = cli(["up"], env, timeout=60)
     assert done.returncode == 1
     assert "apt-get install maven openjdk-17-jdk-headless" in done.stderr.decode(), done.stderr.decode()

@@ -27,12 +27,25 @@ def paragraphs(body: str) -> list[str]:
 
 # -- the real seed articles ----------------------------------------------------------------------
 
+
 def test_seed_003_loses_navigation_appeals_and_comment_policy():
     c = seed("003_9439dbb2f7579f73.txt")
     assert c.title == "Foreign fighters turn on each other as Syrian army moves in" and c.title_source == "extracted"
     assert c.published == datetime(2016, 11, 20, 15, 4) and c.published_source == "extracted"
-    for clutter in ("Skip to Content", "Read more", "donat", "Help us to produce", "comment", "Keep your language polite",
-                    "We reserve the right", "Guerilla TV", "Published:", "In Short", "No more articles", "Go to archive"):
+    for clutter in (
+        "Skip to Content",
+        "Read more",
+        "donat",
+        "Help us to produce",
+        "comment",
+        "Keep your language polite",
+        "We reserve the right",
+        "Guerilla TV",
+        "Published:",
+        "In Short",
+        "No more articles",
+        "Go to archive",
+    ):
         assert clutter not in c.body, clutter
     assert "Skip to Content" in c.removed and "Consider donating to support our work" in c.removed
     assert not c.body.startswith(c.title)
@@ -46,18 +59,27 @@ def test_seed_002_headline_once_date_reading_time_and_caption_gone():
     assert c.title == "Kilo: Syrian opposition will fight on despite Aleppo losses" and c.title_source == "extracted"
     assert c.title not in c.body
     assert c.published == date(2016, 11, 28) and not isinstance(c.published, datetime)
-    for clutter in ("3 min read", "[AFP]", "confusion and fear", "[click to enlarge]", "28 November, 2016", "- Michel Kilo"):
+    for clutter in (
+        "3 min read",
+        "[AFP]",
+        "confusion and fear",
+        "[click to enlarge]",
+        "28 November, 2016",
+        "- Michel Kilo",
+    ):
         assert clutter not in c.body, clutter
     # The pull quote repeats a sentence of the text: it stays once, inside its paragraph.
     assert c.body.count("it is difficult to understand the developments on the ground") == 1
     assert c.body.startswith("Syrian opposition leaders are still coming to terms")
-    assert c.body.endswith("so they can be starved easily.\"")
+    assert c.body.endswith('so they can be starved easily."')
     assert len(paragraphs(c.body)) == 24
 
 
 def test_seed_001_byline_and_doubled_caption_gone():
     c = seed("001_af55ad7c63556384.txt")
-    assert c.title == "Syria: Rebels in Crisis as Regime Forces Continue to Make Gains" and c.title_source == "extracted"
+    assert (
+        c.title == "Syria: Rebels in Crisis as Regime Forces Continue to Make Gains" and c.title_source == "extracted"
+    )
     assert c.published is None and c.published_source == "none"
     assert "Contact Editor" not in c.body and "Ari Soffer" not in c.body
     assert c.body.count("Syrian rebels battle regime troops in Aleppo") <= 1
@@ -65,10 +87,13 @@ def test_seed_001_byline_and_doubled_caption_gone():
     assert len(paragraphs(c.body)) == 18
 
 
-@pytest.mark.parametrize("name, count, last_words", [
-    ("000_05f8a3a7fd70ba85.txt", 9, "even as we hold them accountable for their failures."),
-    ("004_356f5e6f2fe45b5b.txt", 6, "the long-term prospects for peace and stability in Syria."),
-])
+@pytest.mark.parametrize(
+    "name, count, last_words",
+    [
+        ("000_05f8a3a7fd70ba85.txt", 9, "even as we hold them accountable for their failures."),
+        ("004_356f5e6f2fe45b5b.txt", 6, "the long-term prospects for peace and stability in Syria."),
+    ],
+)
 def test_seeds_without_headline_keep_every_paragraph(name, count, last_words):
     c = seed(name)
     assert c.title is None and c.title_source == "none" and c.published is None
@@ -95,7 +120,7 @@ SEED_SENTENCES = {
     "002_ae68287213c6c24b.txt": [
         "Syrian rebel group Ahrar al-Sham offered a sombre reaction",
         "Michel Kilo, a leading figure in the Syrian opposition, says it is unclear",
-        "Chlorine gas, cluster bombs and \"bunker busters\"",
+        'Chlorine gas, cluster bombs and "bunker busters"',
         "White Helmets rescue teams announced they had been overwhelmed by casualties",
         "But ultimately - without international assistance - their battle looks doomed.",
     ],
@@ -124,6 +149,7 @@ def test_every_real_paragraph_of_a_seed_survives(name):
 
 
 # -- the project's examples ----------------------------------------------------------------------
+
 
 def test_example_plain_text():
     c = clean_article((EXAMPLES / "harbour-bridge.txt").read_text(encoding="utf-8"), "text/plain")
@@ -169,6 +195,7 @@ def test_example_json_articles_have_clean_text():
 
 # -- invented texts: plain ----------------------------------------------------------------------
 
+
 def test_given_title_is_kept_and_removed_from_the_start_of_the_body():
     text = "Harbour reopens\n\nThe harbour reopened on Monday after a week of storms, the port office said."
     c = clean_article(text, "text/plain", "  Harbour   reopens ")
@@ -183,60 +210,75 @@ def test_a_given_title_not_at_the_top_leaves_the_body_alone():
 
 
 def test_a_given_title_replaces_a_different_headline_which_leaves_the_body():
-    text = "Harbour reopens after storms\n\nThe harbour reopened on Monday after a week of storms, the port office said."
+    text = (
+        "Harbour reopens after storms\n\nThe harbour reopened on Monday after a week of storms, the port office said."
+    )
     c = clean_article(text, "text/plain", "Storm over, harbour open")
     assert (c.title, c.title_source) == ("Storm over, harbour open", "given")
     assert c.body == "The harbour reopened on Monday after a week of storms, the port office said."
 
 
 def test_only_the_copy_of_a_given_title_leaves_the_body():
-    text = ("Glacier village votes to stay put\n\nA warning from geologists goes unheeded\n\n"
-            "Residents of the alpine village of Vellmoor voted on Sunday to stay in their homes.")
+    text = (
+        "Glacier village votes to stay put\n\nA warning from geologists goes unheeded\n\n"
+        "Residents of the alpine village of Vellmoor voted on Sunday to stay in their homes."
+    )
     c = clean_article(text, "text/plain", "Glacier village votes to stay put")
     assert paragraphs(c.body)[0] == "A warning from geologists goes unheeded"
 
 
 def test_headline_is_detected_and_section_label_dropped():
-    text = ("World\n\nGlacier village votes to stay put\n\n"
-            "Residents of the alpine village of Vellmoor voted on Sunday to stay in their homes despite a warning "
-            "that the glacier above them is moving faster than before.\n\n"
-            "The regional geology office will install two more sensors before winter.")
+    text = (
+        "World\n\nGlacier village votes to stay put\n\n"
+        "Residents of the alpine village of Vellmoor voted on Sunday to stay in their homes despite a warning "
+        "that the glacier above them is moving faster than before.\n\n"
+        "The regional geology office will install two more sensors before winter."
+    )
     c = clean_article(text, "text/plain")
     assert (c.title, c.title_source) == ("Glacier village votes to stay put", "extracted")
     assert c.body.startswith("Residents of the alpine village") and "World" in c.removed
 
 
 def test_no_headline_is_invented():
-    text = ("Ferry crews in the bay went on strike on Tuesday over new rosters, the union said.\n\n"
-            "The operator said it hoped to restore a reduced timetable by the weekend.")
+    text = (
+        "Ferry crews in the bay went on strike on Tuesday over new rosters, the union said.\n\n"
+        "The operator said it hoped to restore a reduced timetable by the weekend."
+    )
     c = clean_article(text, "text/plain")
     assert c.title is None and c.title_source == "none" and len(paragraphs(c.body)) == 2
 
 
 def test_a_date_inside_a_body_sentence_is_not_the_publication_date():
-    text = ("Tender review delayed\n\n"
-            "The committee met again on 4 April 2025 to review the tender documents in full, members said.\n\n"
-            "A decision is expected within weeks, according to the chair.")
+    text = (
+        "Tender review delayed\n\n"
+        "The committee met again on 4 April 2025 to review the tender documents in full, members said.\n\n"
+        "A decision is expected within weeks, according to the chair."
+    )
     c = clean_article(text, "text/plain")
     assert c.published is None and c.published_source == "none"
     assert "on 4 April 2025 to review" in c.body
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("28 November, 2016", date(2016, 11, 28)),
-    ("Published: November 20, 2016, 3:04 pm", datetime(2016, 11, 20, 15, 4)),
-    ("Nov. 3, 2016", date(2016, 11, 3)),
-    ("2016-11-28", date(2016, 11, 28)),
-    ("Updated 5 December 2016", date(2016, 12, 5)),
-    ("Posted on Tuesday, 4 March 2025 at 10:15 GMT", datetime(2025, 3, 4, 10, 15)),
-    ("By Jo Park | 2025-01-09T07:30:00Z", datetime(2025, 1, 9, 7, 30)),
-    ("25/03/2025", date(2025, 3, 25)),
-    ("04/03/2025", None),  # day and month could be either way round
-    ("Published: Nov 3", None),  # no year: never completed from today's date
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        ("28 November, 2016", date(2016, 11, 28)),
+        ("Published: November 20, 2016, 3:04 pm", datetime(2016, 11, 20, 15, 4)),
+        ("Nov. 3, 2016", date(2016, 11, 3)),
+        ("2016-11-28", date(2016, 11, 28)),
+        ("Updated 5 December 2016", date(2016, 12, 5)),
+        ("Posted on Tuesday, 4 March 2025 at 10:15 GMT", datetime(2025, 3, 4, 10, 15)),
+        ("By Jo Park | 2025-01-09T07:30:00Z", datetime(2025, 1, 9, 7, 30)),
+        ("25/03/2025", date(2025, 3, 25)),
+        ("04/03/2025", None),  # day and month could be either way round
+        ("Published: Nov 3", None),  # no year: never completed from today's date
+    ],
+)
 def test_datelines_near_the_top(line, expected):
-    text = (f"Tram depot to close\n\n{line}\n\n"
-            "The tram depot on the north side of the city will close next year, the transport company said.")
+    text = (
+        f"Tram depot to close\n\n{line}\n\n"
+        "The tram depot on the north side of the city will close next year, the transport company said."
+    )
     c = clean_article(text, "text/plain")
     assert c.published == expected and type(c.published) is type(expected)
     assert c.published_source == ("extracted" if expected else "none")
@@ -245,8 +287,10 @@ def test_datelines_near_the_top(line, expected):
 
 
 def test_published_before_updated():
-    text = ("Bridge tolls scrapped\n\nUpdated 9 June 2024\n\nPublished 2 June 2024\n\n"
-            "Drivers will no longer pay to cross the estuary bridge from July, the roads agency said on Friday.")
+    text = (
+        "Bridge tolls scrapped\n\nUpdated 9 June 2024\n\nPublished 2 June 2024\n\n"
+        "Drivers will no longer pay to cross the estuary bridge from July, the roads agency said on Friday."
+    )
     assert clean_article(text, "text/plain").published == date(2024, 6, 2)
 
 
@@ -260,7 +304,8 @@ def test_clutter_lines_go_and_the_article_stays():
         "Advertisement\n\n"
         "The winner, a 19-year-old agriculture student, said she would spend her year visiting schools.\n\n"
         "Follow us on Twitter for the latest updates\n\n"
-        "Organisers said this year's harvest was the largest in a decade, thanks to a mild spring and few late frosts.\n\n"
+        "Organisers said this year's harvest was the largest in a decade, thanks to a mild spring and few late "
+        "frosts.\n\n"
         "Sign up for our morning newsletter and never miss a story.\n\n"
         "Support our journalism: become a member today and help us keep our reporting free for every reader.\n\n"
         "Related stories\n\nCider festival moves to autumn\n\nCopyright 2024 Elmstead Gazette"
@@ -277,10 +322,13 @@ def test_clutter_lines_go_and_the_article_stays():
 
 
 def test_news_about_donations_or_comments_is_not_mistaken_for_an_appeal():
-    text = ("Food bank donations rise by a third\n\n"
-            "The Hillside food bank said donations rose by a third this winter and that volunteers packed 4,000 parcels.\n\n"
-            "\"We are grateful to every reader who gave,\" its director said, adding that comments on its website "
-            "had been overwhelmingly kind.")
+    text = (
+        "Food bank donations rise by a third\n\n"
+        "The Hillside food bank said donations rose by a third this winter and that volunteers packed 4,000 "
+        "parcels.\n\n"
+        '"We are grateful to every reader who gave," its director said, adding that comments on its website '
+        "had been overwhelmingly kind."
+    )
     c = clean_article(text, "text/plain")
     assert c.title == "Food bank donations rise by a third" and len(paragraphs(c.body)) == 2 and not c.removed
 
@@ -302,7 +350,7 @@ def test_repeated_lines_keep_their_first_occurrence_and_doubled_captions_go():
 def test_pull_quote_and_its_attribution_go():
     text = (
         "Lighthouse keeper retires\n\n"
-        "\"The sea never looks the same two mornings in a row, and that is why I stayed so long,\" said Arne Voss, "
+        '"The sea never looks the same two mornings in a row, and that is why I stayed so long," said Arne Voss, '
         "who kept the light at Kesting Point for thirty years.\n\n"
         "The sea never looks the same two mornings in a row, and that is why I stayed so long.\n- Arne Voss\n\n"
         "The light will be run remotely from next month, the coastguard said."
@@ -313,11 +361,13 @@ def test_pull_quote_and_its_attribution_go():
 
 
 def test_indented_and_hard_wrapped_lines_are_body_text():
-    text = ("Bus fares frozen for another year\n\n"
-            "    The regional transport board voted on Wednesday to keep\n"
-            "    bus fares at their current level until next summer, citing\n"
-            "    the rising cost of living for commuters in the valley.\n\n"
-            "\tBoard chair Lena Moss said the decision would cost the operator about two million euros.\n")
+    text = (
+        "Bus fares frozen for another year\n\n"
+        "    The regional transport board voted on Wednesday to keep\n"
+        "    bus fares at their current level until next summer, citing\n"
+        "    the rising cost of living for commuters in the valley.\n\n"
+        "\tBoard chair Lena Moss said the decision would cost the operator about two million euros.\n"
+    )
     c = clean_article(text, "text/plain")
     assert c.title == "Bus fares frozen for another year"
     assert paragraphs(c.body) == [
@@ -328,13 +378,17 @@ def test_indented_and_hard_wrapped_lines_are_body_text():
 
 
 def test_one_paragraph_per_line_without_blank_lines():
-    text = ("The museum reopened its east wing on Thursday after a two-year renovation, its director said.\n"
-            "Visitors queued from early morning to see the restored ceiling paintings in the main hall.\n"
-            "Entry to the new wing will be free until the end of the month.")
+    text = (
+        "The museum reopened its east wing on Thursday after a two-year renovation, its director said.\n"
+        "Visitors queued from early morning to see the restored ceiling paintings in the main hall.\n"
+        "Entry to the new wing will be free until the end of the month."
+    )
     assert len(paragraphs(clean_article(text, "text/plain").body)) == 3
 
 
-@pytest.mark.parametrize("content", ["", "   \n\n  ", "Skip to Content\n\nRead more\n\nShare this article\n\n3 min read"])
+@pytest.mark.parametrize(
+    "content", ["", "   \n\n  ", "Skip to Content\n\nRead more\n\nShare this article\n\n3 min read"]
+)
 @pytest.mark.parametrize("content_type", ["text/plain", "text/markdown", "text/html"])
 def test_nothing_left_is_an_empty_body(content, content_type):
     c = clean_article(content, content_type)
@@ -342,13 +396,16 @@ def test_nothing_left_is_an_empty_body(content, content_type):
 
 
 def test_unknown_content_type_is_read_as_plain_text_and_result_is_frozen():
-    c = clean_article("Snow closes mountain pass\n\nThe pass closed on Sunday after heavy snow, police said.", "text/x-unknown")
+    c = clean_article(
+        "Snow closes mountain pass\n\nThe pass closed on Sunday after heavy snow, police said.", "text/x-unknown"
+    )
     assert c.title == "Snow closes mountain pass"
     with pytest.raises(dataclasses.FrozenInstanceError):
         c.body = "changed"  # type: ignore[misc]
 
 
 # -- invented texts: markdown and HTML -----------------------------------------------------------
+
 
 def test_markdown_markup_is_stripped_and_the_leading_heading_is_the_title():
     md = (
@@ -360,7 +417,7 @@ def test_markdown_markup_is_stripped_and_the_leading_heading_is_the_title():
         "## New shelves\n\n"
         "- A children's corner has been added on the ground floor.\n"
         "- The café stays closed until May.\n\n"
-        "> \"We lost two thousand books,\" Lee said.\n\n"
+        '> "We lost two thousand books," Lee said.\n\n'
         "Published in the `weekly` edition, with ~~old~~ new opening hours.\n"
     )
     c = clean_article(md, "text/markdown")
@@ -370,14 +427,16 @@ def test_markdown_markup_is_stripped_and_the_leading_heading_is_the_title():
         "New shelves",
         "A children's corner has been added on the ground floor.",
         "The café stays closed until May.",
-        "\"We lost two thousand books,\" Lee said.",
+        '"We lost two thousand books," Lee said.',
         "Published in the weekly edition, with old new opening hours.",
     ]
     assert "By the culture desk" in c.removed
 
 
 def test_markdown_heading_after_text_is_not_the_leading_title():
-    md = "Ships wait outside the port as a crane strike enters its second day, harbour officials said.\n\n# Strike talks"
+    md = (
+        "Ships wait outside the port as a crane strike enters its second day, harbour officials said.\n\n# Strike talks"
+    )
     c = clean_article(md, "text/markdown")
     assert c.title is None and "Strike talks" in c.body
 
@@ -419,19 +478,23 @@ def test_html_main_text_title_and_date():
 
 
 def test_html_with_no_date_markup_has_no_date_not_today():
-    page = ("<html><head><title>Quiet week at the port</title></head><body><article><h1>Quiet week at the port</h1>"
-            "<p>Only four cargo ships called at the port of Westmere this week, the harbour master said, "
-            "blaming the weather.</p><p>Traffic should pick up next month when the new crane is working.</p>"
-            "</article><footer>© 2024 Westmere Herald</footer></body></html>")
+    page = (
+        "<html><head><title>Quiet week at the port</title></head><body><article><h1>Quiet week at the port</h1>"
+        "<p>Only four cargo ships called at the port of Westmere this week, the harbour master said, "
+        "blaming the weather.</p><p>Traffic should pick up next month when the new crane is working.</p>"
+        "</article><footer>© 2024 Westmere Herald</footer></body></html>"
+    )
     c = clean_article(page, "text/html")
     assert c.title == "Quiet week at the port" and c.published is None and c.published_source == "none"
     assert len(paragraphs(c.body)) == 2
 
 
 def test_html_too_small_for_the_extractor_falls_back_to_the_text():
-    page = ("<html><body><nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
-            "<div>Bakery wins prize<br>The village bakery won the regional bread prize on Friday, judges said.</div>"
-            "<script>var x = 1;</script></body></html>")
+    page = (
+        "<html><body><nav><a href='/'>Home</a> | <a href='/news'>News</a></nav>"
+        "<div>Bakery wins prize<br>The village bakery won the regional bread prize on Friday, judges said.</div>"
+        "<script>var x = 1;</script></body></html>"
+    )
     c = clean_article(page, "text/html")
     assert c.title == "Bakery wins prize"
     assert c.body == "The village bakery won the regional bread prize on Friday, judges said."
@@ -445,10 +508,13 @@ def test_html_given_title_wins():
 
 # -- long input -----------------------------------------------------------------------------------------
 
+
 def test_a_long_article_is_kept_whole():
     # How fast this runs is measured by `make bench` (cleaning stage), not asserted here.
-    paragraph = ("In part {n} of the survey, inspectors walked the length of the canal wall and noted every crack, "
-                 "loose stone and patch of moss they found, the waterways board said.")
+    paragraph = (
+        "In part {n} of the survey, inspectors walked the length of the canal wall and noted every crack, "
+        "loose stone and patch of moss they found, the waterways board said."
+    )
     text = "Canal wall survey\n\nPublished: 2 May 2025\n\n" + "\n\n".join(paragraph.format(n=n) for n in range(1500))
     c = clean_article(text, "text/plain")
     assert len(paragraphs(c.body)) == 1500 and c.published == date(2025, 5, 2)

@@ -39,7 +39,12 @@ def test_commit_hands_the_offsets_to_that_path():
 
 def test_the_fetch_backoff_wraps_aiokafkas_fetch_request_and_waits_only_after_an_empty_fetch(monkeypatch):
     assert inspect.iscoroutinefunction(Fetcher._proc_fetch_request)
-    assert list(inspect.signature(Fetcher._proc_fetch_request).parameters) == ["self", "assignment", "node_id", "request"]
+    assert list(inspect.signature(Fetcher._proc_fetch_request).parameters) == [
+        "self",
+        "assignment",
+        "node_id",
+        "request",
+    ]
     answers = []
 
     async def original(self, assignment, node_id, request):

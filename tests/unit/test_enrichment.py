@@ -1,6 +1,6 @@
 """The enrichment on a recogniser that needs no model: what it makes of the spans it is given."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from newsflow.contract import ArticleSubmission
 from newsflow.nlp.enrichment import Failure, enrich_batch
@@ -8,7 +8,7 @@ from newsflow.nlp.recognise import recogniser, relabel
 from newsflow.stages.ingest.prepare import prepare
 from tests.factories import FakeRecogniser
 
-NOW = datetime(2025, 3, 5, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2025, 3, 5, 12, 0, tzinfo=UTC)
 
 
 def raw(text: str, **fields):
@@ -16,8 +16,17 @@ def raw(text: str, **fields):
 
 
 def test_facets_dates_and_the_model_come_from_the_recogniser():
-    (article,) = enrich_batch([raw("Mayor Ada Lind of Riverton opened the bridge on Monday, and Ada Lind spoke.",
-                                   title="Bridge", published="2025-03-03")], FakeRecogniser(), NOW)
+    (article,) = enrich_batch(
+        [
+            raw(
+                "Mayor Ada Lind of Riverton opened the bridge on Monday, and Ada Lind spoke.",
+                title="Bridge",
+                published="2025-03-03",
+            )
+        ],
+        FakeRecogniser(),
+        NOW,
+    )
     assert [f.name for f in article.people] == ["Ada Lind"] and article.people[0].count == 2
     assert [f.name for f in article.places] == ["Riverton"]
     (monday,) = article.dates
@@ -26,8 +35,10 @@ def test_facets_dates_and_the_model_come_from_the_recogniser():
 
 
 def test_a_text_the_recogniser_fails_on_costs_that_article_only():
-    good, bad = raw("Ada Lind opened the Riverton bridge on Monday.", title="Good"), raw("It went boom in Riverton.",
-                                                                                         title="Bad")
+    good, bad = (
+        raw("Ada Lind opened the Riverton bridge on Monday.", title="Good"),
+        raw("It went boom in Riverton.", title="Bad"),
+    )
     results = enrich_batch([good, bad], FakeRecogniser("fail"), NOW)
     assert results[0].people[0].name == "Ada Lind"
     assert isinstance(results[1], Failure) and results[1].reason == "enrich-crashed"
@@ -37,8 +48,11 @@ def test_a_text_the_recogniser_fails_on_costs_that_article_only():
 def test_a_label_map_turns_a_models_labels_into_newsflows():
     found = FakeRecogniser(names={"Ada Lind": "PER", "Lyon": "LOC"}).spans(["Ada Lind spoke in Lyon.", "x"])
     error = RuntimeError("x")
-    assert relabel([*found, error], {"PER": "PERSON"}) == [[("Ada Lind", "PERSON", 0, 8), ("Lyon", "LOC", 18, 22)],
-                                                            [], error]
+    assert relabel([*found, error], {"PER": "PERSON"}) == [
+        [("Ada Lind", "PERSON", 0, 8), ("Lyon", "LOC", 18, 22)],
+        [],
+        error,
+    ]
 
 
 def test_another_recogniser_is_one_setting_away():

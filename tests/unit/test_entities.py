@@ -29,53 +29,91 @@ def spans_at(*mentions):
 
 # -- cleaning -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text, label, name", [
-    ("Bashar al-Assad", "PERSON", "Bashar al-Assad"),
-    ("Assad's", "PERSON", "Assad"),
-    ("Bashar al-Assad’s", "PERSON", "Bashar al-Assad"),
-    ("Reuters'", "ORG", "Reuters"),
-    ("the Syrian Observatory for Human Rights", "ORG", "Syrian Observatory for Human Rights"),
-    ("The New York Times", "ORG", "New York Times"),
-    ("the The People's Council of Western Kurdistan", "ORG", "People's Council of Western Kurdistan"),
-    ("the “Military Operations Command", "ORG", "Military Operations Command"),
-    ("the Research and Management Team - a research group", "ORG", "Research and Management Team"),
-    ("the Hague", "GPE", "Hague"),
-    ("the Ahrar al-Sham", "FAC", "Ahrar al-Sham"),
-    ("the Kurds", "NORP", "Kurds"),
-    ("The Godfather", "WORK_OF_ART", "The Godfather"),   # a title keeps its article
-    ("“Aleppo”", "GPE", "Aleppo"),
-    ("(SAA)", "ORG", "SAA"),
-    ("Salman  Rafi\tSheikh", "PERSON", "Salman Rafi Sheikh"),
-    ("President Bashar al-Assad", "PERSON", "Bashar al-Assad"),
-    ("Mr. Holm", "PERSON", "Holm"),
-    ("U.S.", "GPE", "U.S."),                              # an abbreviation keeps its full stop
-    ("Reuters.", "ORG", "Reuters"),
-    ("Acme Inc.", "ORG", "Acme Inc."),
-    ("Major League Baseball", "ORG", "Major League Baseball"),
-    ("iPhone", "PRODUCT", "iPhone"),
-    ("بشار الأسد", "PERSON", "بشار الأسد"),              # no case in Arabic: not "all lower case"
-])
+
+@pytest.mark.parametrize(
+    "text, label, name",
+    [
+        ("Bashar al-Assad", "PERSON", "Bashar al-Assad"),
+        ("Assad's", "PERSON", "Assad"),
+        ("Bashar al-Assad’s", "PERSON", "Bashar al-Assad"),
+        ("Reuters'", "ORG", "Reuters"),
+        ("the Syrian Observatory for Human Rights", "ORG", "Syrian Observatory for Human Rights"),
+        ("The New York Times", "ORG", "New York Times"),
+        ("the The People's Council of Western Kurdistan", "ORG", "People's Council of Western Kurdistan"),
+        ("the “Military Operations Command", "ORG", "Military Operations Command"),
+        ("the Research and Management Team - a research group", "ORG", "Research and Management Team"),
+        ("the Hague", "GPE", "Hague"),
+        ("the Ahrar al-Sham", "FAC", "Ahrar al-Sham"),
+        ("the Kurds", "NORP", "Kurds"),
+        ("The Godfather", "WORK_OF_ART", "The Godfather"),  # a title keeps its article
+        ("“Aleppo”", "GPE", "Aleppo"),
+        ("(SAA)", "ORG", "SAA"),
+        ("Salman  Rafi\tSheikh", "PERSON", "Salman Rafi Sheikh"),
+        ("President Bashar al-Assad", "PERSON", "Bashar al-Assad"),
+        ("Mr. Holm", "PERSON", "Holm"),
+        ("U.S.", "GPE", "U.S."),  # an abbreviation keeps its full stop
+        ("Reuters.", "ORG", "Reuters"),
+        ("Acme Inc.", "ORG", "Acme Inc."),
+        ("Major League Baseball", "ORG", "Major League Baseball"),
+        ("iPhone", "PRODUCT", "iPhone"),
+        ("بشار الأسد", "PERSON", "بشار الأسد"),  # no case in Arabic: not "all lower case"
+    ],
+)
 def test_names_are_cleaned(text, label, name):
     assert clean_name(text, label) == name
 
 
-@pytest.mark.parametrize("text, label", [
-    ("", "ORG"), ("  ", "GPE"), ("x", "PERSON"), ("'s", "PERSON"), ("2016", "ORG"), ("9/11", "EVENT"), ("--", "ORG"),
-    ("mosques", "FAC"), ("jihadist", "NORP"), ("army", "ORG"),
-    ("Regime", "ORG"), ("Rebels", "NORP"), ("Rebel", "PERSON"), ("Government", "ORG"), ("State", "ORG"),
-    ("Army", "ORG"), ("President", "PERSON"), ("Read", "ORG"), ("Read more", "ORG"), ("Contact", "PERSON"),
-    ("Editor", "PERSON"), ("Skip", "ORG"), ("the Regime", "ORG"), ("Prime Minister", "PERSON"), ("Monday", "PERSON"),
-    ("\nSyria\nDamascus", "GPE"),   # across lines: no one name (merge_entities splits it first)
-])
+@pytest.mark.parametrize(
+    "text, label",
+    [
+        ("", "ORG"),
+        ("  ", "GPE"),
+        ("x", "PERSON"),
+        ("'s", "PERSON"),
+        ("2016", "ORG"),
+        ("9/11", "EVENT"),
+        ("--", "ORG"),
+        ("mosques", "FAC"),
+        ("jihadist", "NORP"),
+        ("army", "ORG"),
+        ("Regime", "ORG"),
+        ("Rebels", "NORP"),
+        ("Rebel", "PERSON"),
+        ("Government", "ORG"),
+        ("State", "ORG"),
+        ("Army", "ORG"),
+        ("President", "PERSON"),
+        ("Read", "ORG"),
+        ("Read more", "ORG"),
+        ("Contact", "PERSON"),
+        ("Editor", "PERSON"),
+        ("Skip", "ORG"),
+        ("the Regime", "ORG"),
+        ("Prime Minister", "PERSON"),
+        ("Monday", "PERSON"),
+        ("\nSyria\nDamascus", "GPE"),  # across lines: no one name (merge_entities splits it first)
+    ],
+)
 def test_fragments_are_no_names(text, label):
     assert clean_name(text, label) is None
 
 
-@pytest.mark.parametrize("a, b", [
-    ("Al Nusra Front", "al-Nusra Front"), ("al-Nusra Front", "Nusra Front"), ("Bashar al-Assad", "Bashar Al Assad"),
-    ("al-Assad", "Assad"), ("AL-ASSAD", "assad"), ("U.S.", "US"), ("Erdoğan", "Erdogan"), ("de Gaulle", "Gaulle"),
-    ("Osama bin Laden", "Osama Laden"), ("Jabhat Fateh ash-Sham", "Jabhat Fateh Sham"), ("Ahrar al-Sham", "Ahrar al Sham"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("Al Nusra Front", "al-Nusra Front"),
+        ("al-Nusra Front", "Nusra Front"),
+        ("Bashar al-Assad", "Bashar Al Assad"),
+        ("al-Assad", "Assad"),
+        ("AL-ASSAD", "assad"),
+        ("U.S.", "US"),
+        ("Erdoğan", "Erdogan"),
+        ("de Gaulle", "Gaulle"),
+        ("Osama bin Laden", "Osama Laden"),
+        ("Jabhat Fateh ash-Sham", "Jabhat Fateh Sham"),
+        ("Ahrar al-Sham", "Ahrar al Sham"),
+    ],
+)
 def test_keys_ignore_case_hyphens_accents_and_particles(a, b):
     assert key_of(a) == key_of(b)
 
@@ -87,9 +125,14 @@ def test_keys_keep_what_tells_names_apart(a, b):
 
 # -- merging ------------------------------------------------------------------------------
 
+
 def test_person_variants_merge_under_the_full_name():
-    spans = [("Bashar al-Assad", "PERSON", 0, 15), ("Assad's", "PERSON", 40, 47), ("al-Assad", "ORG", 60, 68),
-             ("Assad", "PERSON", 90, 95)]
+    spans = [
+        ("Bashar al-Assad", "PERSON", 0, 15),
+        ("Assad's", "PERSON", 40, 47),
+        ("al-Assad", "ORG", 60, 68),
+        ("Assad", "PERSON", 90, 95),
+    ]
     merged = merge_entities(spans)
     assert names(merged.people) == {"Bashar al-Assad": (4, {"Assad", "al-Assad"})}
     assert merged.organisations == []
@@ -140,7 +183,9 @@ def test_different_people_with_the_same_surname_stay_apart():
 
 
 def test_a_lone_person_named_like_an_organisation_or_place_is_that_place():
-    merged = merge_entities([("Rotterdam", "PERSON", 0, 9), ("Rotterdam Arts Trust", "ORG", 20, 40), ("Jonas Weber", "PERSON", 50, 61)])
+    merged = merge_entities(
+        [("Rotterdam", "PERSON", 0, 9), ("Rotterdam Arts Trust", "ORG", 20, 40), ("Jonas Weber", "PERSON", 50, 61)]
+    )
     assert names(merged.places) == {"Rotterdam": (1, set())}
     assert set(names(merged.people)) == {"Jonas Weber"}
 
@@ -152,9 +197,21 @@ def test_a_city_the_model_calls_norp_is_a_place_but_demonyms_are_not():
 
 
 def test_groups():
-    merged = merge_entities(spans_at(("Ada Lind", "PERSON"), ("Acme", "ORG"), ("Riverton", "GPE"), ("the Alps", "LOC"),
-                                     ("Harbour Bridge", "FAC"), ("Kurds", "NORP"), ("Euro 2016", "EVENT"), ("iPhone", "PRODUCT"),
-                                     ("Guernica", "WORK_OF_ART"), ("Clean Air Act", "LAW"), ("Arabic", "LANGUAGE")))
+    merged = merge_entities(
+        spans_at(
+            ("Ada Lind", "PERSON"),
+            ("Acme", "ORG"),
+            ("Riverton", "GPE"),
+            ("the Alps", "LOC"),
+            ("Harbour Bridge", "FAC"),
+            ("Kurds", "NORP"),
+            ("Euro 2016", "EVENT"),
+            ("iPhone", "PRODUCT"),
+            ("Guernica", "WORK_OF_ART"),
+            ("Clean Air Act", "LAW"),
+            ("Arabic", "LANGUAGE"),
+        )
+    )
     assert set(names(merged.people)) == {"Ada Lind"}
     assert set(names(merged.organisations)) == {"Acme"}
     assert set(names(merged.places)) == {"Riverton", "Alps", "Harbour Bridge"}
@@ -167,8 +224,17 @@ def test_values_are_not_entities(label):
 
 
 def test_fragments_and_stoplisted_words_are_dropped():
-    merged = merge_entities(spans_at(("Regime", "ORG"), ("Rebels", "NORP"), ("Read more", "ORG"), ("2016", "ORG"),
-                                     ("x", "PERSON"), ("mosques", "FAC"), ("Syria", "GPE")))
+    merged = merge_entities(
+        spans_at(
+            ("Regime", "ORG"),
+            ("Rebels", "NORP"),
+            ("Read more", "ORG"),
+            ("2016", "ORG"),
+            ("x", "PERSON"),
+            ("mosques", "FAC"),
+            ("Syria", "GPE"),
+        )
+    )
     assert [m.text for m in merged.mentions] == ["Syria"]
 
 
@@ -179,25 +245,42 @@ def test_a_mention_across_lines_is_split_with_its_own_offsets():
         start = body.index(text, after)
         return text, label, start, start + len(text)
 
-    merged = merge_entities([span("Bashar al-Assad\nAleppo", "PERSON"), span("Syria", "GPE"), span("Aleppo", "GPE", 30),
-                             span("Regime\nRead more", "ORG")])
+    merged = merge_entities(
+        [
+            span("Bashar al-Assad\nAleppo", "PERSON"),
+            span("Syria", "GPE"),
+            span("Aleppo", "GPE", 30),
+            span("Regime\nRead more", "ORG"),
+        ]
+    )
     assert names(merged.people) == {"Bashar al-Assad": (1, set())}
     # The piece "Aleppo" came with the label of the whole ("PERSON"): the real mention outvotes it.
     assert names(merged.places) == {"Aleppo": (2, set()), "Syria": (1, set())}
     assert merged.organisations == []
     for m in merged.mentions:
-        assert body[m.start:m.end] == m.text and "\n" not in m.text
+        assert body[m.start : m.end] == m.text and "\n" not in m.text
 
 
 def test_facets_are_sorted_by_count_then_name():
-    merged = merge_entities(spans_at(("Zed", "GPE"), ("Aleppo", "GPE"), ("Syria", "GPE"), ("Syria", "GPE"), ("Bab", "GPE")))
+    merged = merge_entities(
+        spans_at(("Zed", "GPE"), ("Aleppo", "GPE"), ("Syria", "GPE"), ("Syria", "GPE"), ("Bab", "GPE"))
+    )
     assert [(f.name, f.count) for f in merged.places] == [("Syria", 2), ("Aleppo", 1), ("Bab", 1), ("Zed", 1)]
     assert merged.places[0] == Facet("Syria", "GPE", 2, ())
 
 
 def test_the_result_does_not_depend_on_the_order_of_the_input():
-    spans = spans_at(("Bashar al-Assad", "PERSON"), ("Assad", "PERSON"), ("al-Assad", "ORG"), ("Al Nusra Front", "ORG"),
-                     ("Nusra Front", "ORG"), ("Aleppo", "NORP"), ("Aleppo", "GPE"), ("Jordan", "PERSON"), ("Jordan", "GPE"))
+    spans = spans_at(
+        ("Bashar al-Assad", "PERSON"),
+        ("Assad", "PERSON"),
+        ("al-Assad", "ORG"),
+        ("Al Nusra Front", "ORG"),
+        ("Nusra Front", "ORG"),
+        ("Aleppo", "NORP"),
+        ("Aleppo", "GPE"),
+        ("Jordan", "PERSON"),
+        ("Jordan", "GPE"),
+    )
     expected = merge_entities(spans)
     for seed in range(5):
         shuffled = spans[:]
@@ -251,7 +334,7 @@ def assert_clean(merged, text):
         assert "\n" not in facet.name and facet.name.lower() not in STOPLIST, facet
         assert facet.name.strip() == facet.name and not facet.name.lower().startswith("the "), facet
     for m in merged.mentions:
-        assert m.text in " ".join(text[m.start:m.end].split()), m  # offsets still point at the mention
+        assert m.text in " ".join(text[m.start : m.end].split()), m  # offsets still point at the mention
 
 
 def assert_one_assad(doc, merged):
@@ -291,14 +374,19 @@ def test_seed_003(nlp):
     people = names(merged.people)
     assert people["Salman Rafi Sheikh"][0] == 3
     assert {"Donald Trump"} <= set(people)
-    assert {"Reuters", "SAA", "New Eastern Outlook", "Syrian Arab Army", "al-Nusra Front"} <= set(names(merged.organisations))
+    assert {"Reuters", "SAA", "New Eastern Outlook", "Syrian Arab Army", "al-Nusra Front"} <= set(
+        names(merged.organisations)
+    )
     assert {"Aleppo", "Azaz", "Turkey", "Syria", "Damascus", "Russia"} <= set(names(merged.places))
 
 
-@pytest.mark.parametrize("name, short_forms", [
-    ("001_af55ad7c63556384.txt", {"Assad"}),
-    ("004_356f5e6f2fe45b5b.txt", {"Assad", "al-Assad"}),
-])
+@pytest.mark.parametrize(
+    "name, short_forms",
+    [
+        ("001_af55ad7c63556384.txt", {"Assad"}),
+        ("004_356f5e6f2fe45b5b.txt", {"Assad", "al-Assad"}),
+    ],
+)
 def test_seeds_with_short_forms_of_assad(nlp, name, short_forms):
     text = seed(name)
     doc, merged = run(nlp, text)

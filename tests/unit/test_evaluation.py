@@ -21,8 +21,9 @@ def test_quality_on_the_own_set_does_not_regress(model):
 def test_quality_on_the_seeds_does_not_regress(model):
     sets = cases()
     if "seeds" not in sets:
-        pytest.skip(f"the seed articles are not here ({SEEDS} is absent: a user's own clone), so their floor "
-                    "is not checked")
+        pytest.skip(
+            f"the seed articles are not here ({SEEDS} is absent: a user's own clone), so their floor is not checked"
+        )
     seeds = evaluate(sets["seeds"], model)
     assert seeds["entities"]["precision"] >= 0.7 and seeds["entities"]["recall"] >= 0.7, seeds["errors"]
     assert seeds["dates"]["recall"] >= 0.9, seeds["errors"]

@@ -53,8 +53,11 @@ def test_only_the_articles_the_broker_did_not_acknowledge_are_resent():
     def post(chunk):
         seen.append([i.origin for i in chunk])
         if len(seen) == 1:
-            return [{"status": "accepted", "id": "a"}, {"status": "failed", "reason": "not acknowledged"},
-                    {"status": "rejected", "reason": "invalid"}]
+            return [
+                {"status": "accepted", "id": "a"},
+                {"status": "failed", "reason": "not acknowledged"},
+                {"status": "rejected", "reason": "invalid"},
+            ]
         return accepted(chunk)
 
     out = feed(items(3), post, batch=10, retry_s=60, sleep=clock.sleep, clock=clock)
@@ -86,6 +89,11 @@ def test_a_refused_request_is_final_and_the_rest_still_goes():
 
 @pytest.mark.parametrize("retry_s", [0.0])
 def test_no_retry_time_means_no_resending(retry_s):
-    out = feed(items(2), lambda chunk: (_ for _ in ()).throw(Unavailable("down")), batch=5, retry_s=retry_s,
-               sleep=lambda s: pytest.fail("slept"))
+    out = feed(
+        items(2),
+        lambda chunk: (_ for _ in ()).throw(Unavailable("down")),
+        batch=5,
+        retry_s=retry_s,
+        sleep=lambda s: pytest.fail("slept"),
+    )
     assert len(out.rejected) == 2 and out.resent == 0

@@ -1,13 +1,13 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kafka.consumer.fetcher import ConsumerRecord
 
-from newsflow.stages.index.document import bulk_action, to_document
 from newsflow.contract.mapping import MAPPINGS, template_body
 from newsflow.runtime.consumer import Batch, Limits
+from newsflow.stages.index.document import bulk_action, to_document
 from tests.factories import enriched
 
-NOW = datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 
 
 def test_document_has_flat_facets_for_search_and_counts_for_display():
@@ -38,7 +38,9 @@ def test_every_document_field_is_in_the_strict_mapping():
 
 def test_bulk_action_uses_the_article_id_and_an_external_version():
     action, source = bulk_action(enriched(7, version=42), "articles-v1", NOW)
-    assert action == {"index": {"_index": "articles-v1", "_id": enriched(7).id, "version": 42, "version_type": "external"}}
+    assert action == {
+        "index": {"_index": "articles-v1", "_id": enriched(7).id, "version": 42, "version_type": "external"}
+    }
     assert source["id"] == enriched(7).id
 
 

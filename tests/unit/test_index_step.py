@@ -2,7 +2,7 @@
 
 import threading
 from collections import namedtuple
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from elastic_transport import ConnectionError as ESConnectionError
@@ -12,7 +12,7 @@ from newsflow.runtime.consumer import Context, Health, Stopping, stage_metrics
 from newsflow.stages.index.step import IndexStep, classify
 from tests.factories import enriched
 
-NOW = datetime(2026, 3, 2, 13, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 Record = namedtuple("Record", "topic partition offset")
 
 
@@ -32,8 +32,17 @@ def context(stop: threading.Event | None = None) -> tuple[Context, Health]:
 
 def test_each_answer_decides_the_documents_fate():
     docs = pending(6)
-    out = classify(docs, [item(201), item(200), item(409), item(429), item(503),
-                          item(400, {"type": "strict_dynamic_mapping_exception", "reason": "no field x"})])
+    out = classify(
+        docs,
+        [
+            item(201),
+            item(200),
+            item(409),
+            item(429),
+            item(503),
+            item(400, {"type": "strict_dynamic_mapping_exception", "reason": "no field x"}),
+        ],
+    )
     assert [r.offset for r, _ in out.stored] == [0, 1]
     assert [r.offset for r, _ in out.current] == [2]
     assert [r.offset for r, _ in out.retry] == [3, 4]

@@ -1,11 +1,11 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from newsflow.contract import ArticleSubmission
 from newsflow.stages.ingest.prepare import Rejected, article_id, prepare
 
-NOW = datetime(2026, 3, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def sub(**fields) -> ArticleSubmission:
@@ -39,34 +39,45 @@ def test_oversized_article_is_rejected_with_the_limit():
         prepare(sub(text="x" * 1_001), None, NOW, 1_000)
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({}, "exactly one of 'text' or 'html'"),
-    ({"text": "a", "html": "<p>a</p>"}, "exactly one of 'text' or 'html'"),
-    ({"text": "   "}, "body is empty"),
-    ({"text": "a", "url": "not a url"}, "url"),
-    ({"text": "a", "published": "yesterday-ish"}, "published"),
-    ({"text": "a", "tilte": "typo"}, "tilte"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({}, "exactly one of 'text' or 'html'"),
+        ({"text": "a", "html": "<p>a</p>"}, "exactly one of 'text' or 'html'"),
+        ({"text": "   "}, "body is empty"),
+        ({"text": "a", "url": "not a url"}, "url"),
+        ({"text": "a", "published": "yesterday-ish"}, "published"),
+        ({"text": "a", "tilte": "typo"}, "tilte"),
+    ],
+)
 def test_submission_errors_name_the_problem(fields, message):
     with pytest.raises(ValueError, match=message):
         ArticleSubmission(**fields)
 
 
-STORY = ("Crews in Riverton began repairs to the harbour wall on Monday, the port authority said, after winter "
-         "storms loosened several hundred stones along the quay.")
+STORY = (
+    "Crews in Riverton began repairs to the harbour wall on Monday, the port authority said, after winter "
+    "storms loosened several hundred stones along the quay."
+)
 
 
-@pytest.mark.parametrize("clutter", [
-    "Skip to content\n\nMenu\n\nShare this article\n\nRead more\n\n© 2025 Example Gazette. All rights reserved.",
-    "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><footer>Privacy policy</footer></body></html>",
-])
+@pytest.mark.parametrize(
+    "clutter",
+    [
+        "Skip to content\n\nMenu\n\nShare this article\n\nRead more\n\n© 2025 Example Gazette. All rights reserved.",
+        "<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><footer>Privacy "
+        "policy</footer></body></html>",
+    ],
+)
 def test_input_that_is_only_site_furniture_is_rejected_with_a_reason(clutter):
     field = "html" if clutter.startswith("<") else "text"
     with pytest.raises(Rejected, match="no article text"):
         prepare(sub(**{field: clutter}), "x", NOW, 10_000)
 
 
-@pytest.mark.parametrize("content", ["PK\x03\x04\x00\x00 zipped bytes " + STORY, "\x01\x02\x03\x04\x05\x06" * 20 + STORY])
+@pytest.mark.parametrize(
+    "content", ["PK\x03\x04\x00\x00 zipped bytes " + STORY, "\x01\x02\x03\x04\x05\x06" * 20 + STORY]
+)
 def test_binary_input_is_rejected(content):
     with pytest.raises(Rejected, match="binary content"):
         prepare(sub(text=content), "x", NOW, 10_000)

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newsflow.exporter.lag import PartitionLag, rates
 from newsflow.cli.prometheus import DEPLOY, local_config
 from newsflow.cli.settings import CliSettings
+from newsflow.exporter.lag import PartitionLag, rates
 
 
 def row(partition, committed, end, group="g", topic="t"):
@@ -37,8 +37,12 @@ def test_the_local_prometheus_keeps_the_deployed_jobs_with_local_targets(monkeyp
     jobs = {j["job_name"]: j for j in config["scrape_configs"]}
     assert set(jobs) == {j["job_name"] for j in deployed["scrape_configs"]}
     assert {n: j["static_configs"][0]["targets"] for n, j in jobs.items()} == {
-        "prometheus": ["127.0.0.1:5"], "ingest": ["127.0.0.1:1"], "enrich": ["127.0.0.1:2"], "index": ["127.0.0.1:3"],
-        "lag-exporter": ["127.0.0.1:4"]}
+        "prometheus": ["127.0.0.1:5"],
+        "ingest": ["127.0.0.1:1"],
+        "enrich": ["127.0.0.1:2"],
+        "index": ["127.0.0.1:3"],
+        "lag-exporter": ["127.0.0.1:4"],
+    }
     assert not any(k.endswith("_sd_configs") for j in jobs.values() for k in j)
     assert config["global"]["scrape_interval"] == "1500ms" and config["rule_files"] == ["/x/alerts.yml"]
 

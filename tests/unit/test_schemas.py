@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jsonschema
 import pytest
@@ -10,8 +10,12 @@ from newsflow.contract.generate import JSON_DIR, render
 
 
 def raw(**over) -> RawArticle:
-    fields = dict(id="0" * 32, content="Body text.", content_type="text/plain",
-                  ingested_at=datetime(2026, 1, 2, tzinfo=timezone.utc))
+    fields = dict(
+        id="0" * 32,
+        content="Body text.",
+        content_type="text/plain",
+        ingested_at=datetime(2026, 1, 2, tzinfo=UTC),
+    )
     return RawArticle(**(fields | over))
 
 
@@ -44,13 +48,16 @@ def test_newer_minor_version_with_unknown_field_is_read():
     assert decode(json.dumps(data).encode(), headers, RawArticle).id == "0" * 32
 
 
-@pytest.mark.parametrize("value, headers, reason", [
-    (b"\xff\xfe", None, "not-utf8"),
-    (b"{not json", None, "not-json"),
-    (b"[1, 2]", None, "invalid"),
-    (b'{"id": "short"}', None, "invalid"),
-    (None, None, "invalid"),
-])
+@pytest.mark.parametrize(
+    "value, headers, reason",
+    [
+        (b"\xff\xfe", None, "not-utf8"),
+        (b"{not json", None, "not-json"),
+        (b"[1, 2]", None, "invalid"),
+        (b'{"id": "short"}', None, "invalid"),
+        (None, None, "invalid"),
+    ],
+)
 def test_bad_payloads_are_named(value, headers, reason):
     _, good_headers = encode(raw())
     with pytest.raises(DecodeError) as exc:
@@ -58,12 +65,15 @@ def test_bad_payloads_are_named(value, headers, reason):
     assert exc.value.reason == reason
 
 
-@pytest.mark.parametrize("headers, reason", [
-    ([], "missing-schema"),
-    ([(HEADER_SCHEMA, b"newsflow.other"), (HEADER_VERSION, b"1.0")], "unknown-schema"),
-    ([(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"2.0")], "unsupported-version"),
-    ([(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"one")], "unsupported-version"),
-])
+@pytest.mark.parametrize(
+    "headers, reason",
+    [
+        ([], "missing-schema"),
+        ([(HEADER_SCHEMA, b"newsflow.other"), (HEADER_VERSION, b"1.0")], "unknown-schema"),
+        ([(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"2.0")], "unsupported-version"),
+        ([(HEADER_SCHEMA, b"newsflow.article.raw"), (HEADER_VERSION, b"one")], "unsupported-version"),
+    ],
+)
 def test_bad_headers_are_named(headers, reason):
     value, _ = encode(raw())
     with pytest.raises(DecodeError) as exc:

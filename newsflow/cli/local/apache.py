@@ -20,18 +20,22 @@ import shutil
 import subprocess
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable
 
 ASSETS = Path(str(files("newsflow").joinpath("assets", "apache")))
 _POM_NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 Say = Callable[[str], None]
 
 # What a user installs when a tool is missing: Debian's package names.
-DEBIAN_PACKAGES = {"java": "openjdk-17-jdk-headless", "javac": "openjdk-17-jdk-headless",
-                   "jar": "openjdk-17-jdk-headless", "mvn": "maven"}
+DEBIAN_PACKAGES = {
+    "java": "openjdk-17-jdk-headless",
+    "javac": "openjdk-17-jdk-headless",
+    "jar": "openjdk-17-jdk-headless",
+    "mvn": "maven",
+}
 
 
 class ApacheStackError(RuntimeError):
@@ -43,7 +47,7 @@ def pom_property(part: str, name: str) -> str:
     node = root.find(f"m:properties/m:{name}", _POM_NS)
     if node is None or not (node.text or "").strip():
         raise ApacheStackError(f"assets/apache/{part}/pom.xml has no <{name}> property")
-    return node.text.strip()
+    return (node.text or "").strip()
 
 
 def kafka_version() -> str:
@@ -73,10 +77,12 @@ def require_tools(needed: tuple[str, ...] = ("java", "javac", "jar", "mvn")) -> 
         raise ApacheStackError(
             f"the apache stack needs a JDK (17 or newer) and Maven, and {', '.join(missing)} "
             f"{'is' if len(missing) == 1 else 'are'} not installed. On Debian: "
-            f"apt-get install {' '.join(packages)}. (The embedded stack, NEWSFLOW_STACK=embedded, needs neither.)")
+            f"apt-get install {' '.join(packages)}. (The embedded stack, NEWSFLOW_STACK=embedded, needs neither.)"
+        )
 
 
 # -- assembling: Maven copies the artifacts into the cache --------------------------------------------------
+
 
 def _digest(paths: list[Path]) -> str:
     h = hashlib.sha256()
@@ -93,8 +99,16 @@ def _maven_copy(pom: Path, out: Path, say: Say, what: str, **filters: str) -> No
     """``mvn dependency:copy-dependencies`` of ``pom`` into ``out``, showing each artifact as it arrives.
 
     Only file names are shown: Maven's own lines carry the repository's address, which stays out of logs."""
-    argv = ["mvn", "--batch-mode", "-f", str(pom), "dependency:copy-dependencies", f"-DoutputDirectory={out}",
-            "-DincludeScope=runtime", *(f"-D{k}={v}" for k, v in filters.items())]
+    argv = [
+        "mvn",
+        "--batch-mode",
+        "-f",
+        str(pom),
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={out}",
+        "-DincludeScope=runtime",
+        *(f"-D{k}={v}" for k, v in filters.items()),
+    ]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
     errors, fetched, copied = [], 0, 0
     assert proc.stdout is not None
@@ -110,8 +124,10 @@ def _maven_copy(pom: Path, out: Path, say: Say, what: str, **filters: str) -> No
             errors.append(re.sub(r"https?://\S+", "<repository>", line))
     if proc.wait() != 0:
         detail = "\n".join(errors[:12]) or "(no error lines)"
-        raise ApacheStackError(f"Maven could not fetch {what} (mvn exited {proc.returncode}); a first start "
-                               f"needs Maven Central, later ones work from {cache_dir()}:\n{detail}")
+        raise ApacheStackError(
+            f"Maven could not fetch {what} (mvn exited {proc.returncode}); a first start "
+            f"needs Maven Central, later ones work from {cache_dir()}:\n{detail}"
+        )
 
 
 def _target(name: str, inputs: list[Path]) -> Path:
@@ -154,8 +170,6 @@ def kafka_dist(say: Say = lambda _: None) -> Path:
     return _assembled(kafka_dist_dir(), build, say)
 
 
-
-
 def _java_sources() -> list[Path]:
     return sorted((ASSETS / "elasticsearch" / "java").rglob("*.java"))
 
@@ -175,13 +189,24 @@ def elasticsearch_dist(say: Say = lambda _: None) -> Path:
     def build(root: Path) -> None:
         pom = ASSETS / "elasticsearch" / "pom.xml"
         # transport-netty4 and Netty form a module of their own, loaded by the node, not the server's classpath.
-        _maven_copy(pom, root / "lib", say, f"Elasticsearch {version}", excludeGroupIds="io.netty",
-                    excludeArtifactIds="transport-netty4")
+        _maven_copy(
+            pom,
+            root / "lib",
+            say,
+            f"Elasticsearch {version}",
+            excludeGroupIds="io.netty",
+            excludeArtifactIds="transport-netty4",
+        )
         netty = root / "modules" / "transport-netty4"
         _maven_copy(pom, netty, say, "Elasticsearch's transport-netty4 module", includeArtifactIds="transport-netty4")
         _maven_copy(pom, netty, say, "Netty", includeGroupIds="io.netty")
-        _descriptor(netty, "transport-netty4", "org.elasticsearch.transport.netty4.Netty4Plugin", version,
-                    "Netty 4 HTTP and transport, from Maven Central")
+        _descriptor(
+            netty,
+            "transport-netty4",
+            "org.elasticsearch.transport.netty4.Netty4Plugin",
+            version,
+            "Netty 4 HTTP and transport, from Maven Central",
+        )
         say("Elasticsearch: compiling the launcher and newsflow's local-modules plugin")
         launcher = [p for p in sources if p.name == "ElasticsearchLocal.java"]
         plugin = [p for p in sources if p not in launcher]
@@ -192,8 +217,13 @@ def elasticsearch_dist(say: Say = lambda _: None) -> Path:
         local.mkdir(parents=True)
         _run(["jar", "--create", "--file", str(local / "newsflow-local.jar"), "-C", str(classes), "."], "jar")
         shutil.rmtree(classes)
-        _descriptor(local, "newsflow-local", "newsflow.local.es.LocalModulesPlugin", version,
-                    "the english analyser and GET /, which Maven Central does not publish as modules")
+        _descriptor(
+            local,
+            "newsflow-local",
+            "newsflow.local.es.LocalModulesPlugin",
+            version,
+            "the english analyser and GET /, which Maven Central does not publish as modules",
+        )
 
     return _assembled(elasticsearch_dist_dir(), build, say)
 
@@ -201,12 +231,27 @@ def elasticsearch_dist(say: Say = lambda _: None) -> Path:
 def _descriptor(directory: Path, name: str, classname: str, es_version: str, description: str) -> None:
     (directory / "plugin-descriptor.properties").write_text(
         f"name={name}\ndescription={description}\nversion={es_version}\nclassname={classname}\n"
-        f"java.version=17\nelasticsearch.version={es_version}\n")
+        f"java.version=17\nelasticsearch.version={es_version}\n"
+    )
 
 
 def _javac(module_path: Path, sources: list[Path], out: Path) -> None:
-    _run(["javac", "--release", "17", "-nowarn", "--module-path", str(module_path), "--add-modules", "ALL-MODULE-PATH",
-          "-d", str(out), *map(str, sources)], "javac")
+    _run(
+        [
+            "javac",
+            "--release",
+            "17",
+            "-nowarn",
+            "--module-path",
+            str(module_path),
+            "--add-modules",
+            "ALL-MODULE-PATH",
+            "-d",
+            str(out),
+            *map(str, sources),
+        ],
+        "javac",
+    )
 
 
 def _run(argv: list[str], what: str) -> None:
@@ -217,9 +262,11 @@ def _run(argv: list[str], what: str) -> None:
 
 # -- one home's servers -----------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class KafkaNode:
     """A single-node KRaft cluster (broker and controller in one JVM) on loopback."""
+
     data_dir: Path
     config_dir: Path
     port: int
@@ -257,21 +304,46 @@ class KafkaNode:
         """Kafka's StorageTool formats the data directory once; False when it already was."""
         if (self.data_dir / "meta.properties").exists():
             return False
-        _run(["java", "-cp", f"{dist / 'lib'}/*", f"-Dlog4j.configuration=file:{dist / 'log4j.properties'}",
-              "kafka.tools.StorageTool", "format", "--ignore-formatted", "-t", _kafka_cluster_id(),
-              "-c", str(self.properties)], "Kafka's storage format")
+        _run(
+            [
+                "java",
+                "-cp",
+                f"{dist / 'lib'}/*",
+                f"-Dlog4j.configuration=file:{dist / 'log4j.properties'}",
+                "kafka.tools.StorageTool",
+                "format",
+                "--ignore-formatted",
+                "-t",
+                _kafka_cluster_id(),
+                "-c",
+                str(self.properties),
+            ],
+            "Kafka's storage format",
+        )
         return True
 
     def argv(self, dist: Path) -> list[str]:
-        return ["java", f"-Xms{min_heap(self.heap)}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
-                "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true",
-                f"-Dlog4j.configuration=file:{dist / 'log4j.properties'}", "-cp", f"{dist / 'lib'}/*",
-                "kafka.Kafka", str(self.properties)]
+        return [
+            "java",
+            f"-Xms{min_heap(self.heap)}",
+            f"-Xmx{self.heap}",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:InitiatingHeapOccupancyPercent=35",
+            "-XX:+ExplicitGCInvokesConcurrent",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j.configuration=file:{dist / 'log4j.properties'}",
+            "-cp",
+            f"{dist / 'lib'}/*",
+            "kafka.Kafka",
+            str(self.properties),
+        ]
 
 
 @dataclass(frozen=True)
 class ElasticsearchNode:
     """One Elasticsearch node on loopback, security off (there is no x-pack on Maven Central either)."""
+
     data_dir: Path
     config_dir: Path
     logs_dir: Path
@@ -303,18 +375,35 @@ class ElasticsearchNode:
             "appender.console.layout.type = PatternLayout\n"
             "appender.console.layout.pattern = [%d{ISO8601}][%-5p][%-25c{1.}] [%node_name]%marker %m%n\n"
             "rootLogger.level = info\nrootLogger.appenderRef.console.ref = console\n"
-            "logger.deprecation.name = org.elasticsearch.deprecation\nlogger.deprecation.level = error\n")
+            "logger.deprecation.name = org.elasticsearch.deprecation\nlogger.deprecation.level = error\n"
+        )
 
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir.parent / "elasticsearch-tmp"
 
     def argv(self, dist: Path) -> list[str]:
-        return ["java", f"-Xms{self.heap}", f"-Xmx{self.heap}", "-XX:+UseG1GC", "-Dfile.encoding=UTF-8",
-                "-Djava.locale.providers=CLDR", "-Dlog4j2.formatMsgNoLookups=true", "-Des.networkaddress.cache.ttl=60",
-                "-XX:+ExitOnOutOfMemoryError", f"-Djava.io.tmpdir={self.tmp_dir}",
-                "--module-path", str(dist / "lib"), "--add-modules", "ALL-MODULE-PATH", "-cp", str(dist / "launcher"),
-                "newsflow.local.es.ElasticsearchLocal", str(dist), str(self.config_dir)]
+        return [
+            "java",
+            f"-Xms{self.heap}",
+            f"-Xmx{self.heap}",
+            "-XX:+UseG1GC",
+            "-Dfile.encoding=UTF-8",
+            "-Djava.locale.providers=CLDR",
+            "-Dlog4j2.formatMsgNoLookups=true",
+            "-Des.networkaddress.cache.ttl=60",
+            "-XX:+ExitOnOutOfMemoryError",
+            f"-Djava.io.tmpdir={self.tmp_dir}",
+            "--module-path",
+            str(dist / "lib"),
+            "--add-modules",
+            "ALL-MODULE-PATH",
+            "-cp",
+            str(dist / "launcher"),
+            "newsflow.local.es.ElasticsearchLocal",
+            str(dist),
+            str(self.config_dir),
+        ]
 
 
 def min_heap(heap: str) -> str:

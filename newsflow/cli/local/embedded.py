@@ -33,5 +33,13 @@ def tansu_binary() -> str:
 
 def tansu_argv(port: int, host: str = "127.0.0.1") -> list[str]:
     url = f"tcp://{host}:{port}"
-    return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-            "--storage-engine", "memory://tansu/"]
+    return [
+        tansu_binary(),
+        "broker",
+        "--listener-url",
+        url,
+        "--advertised-listener-url",
+        url,
+        "--storage-engine",
+        "memory://tansu/",
+    ]

@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import Any
 
 import faust
 import mode
@@ -45,8 +46,11 @@ REASONS = ("no-article-text", "enrich-crashed")
 METRICS = declare_metrics(STAGE, REASONS, ("batch-split", "publish"))
 PRODUCED = Counter("newsflow_enrich_produced_total", "Enriched articles produced")
 BATCH = Histogram("newsflow_enrich_batch_size", "Articles per batch", buckets=(1, 4, 8, 16, 32, 64, 128, 256))
-SECONDS = Histogram("newsflow_enrich_batch_seconds", "Time to enrich and publish one batch",
-                    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60))
+SECONDS = Histogram(
+    "newsflow_enrich_batch_seconds",
+    "Time to enrich and publish one batch",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60),
+)
 IN_FLIGHT = Gauge("newsflow_enrich_in_flight", "Raw messages taken and not yet finished")
 LAST_BATCH = Gauge("newsflow_enrich_last_batch_timestamp_seconds", "When the last batch was published")
 
@@ -72,14 +76,18 @@ class Enricher:
 
     def __init__(self, settings: EnrichSettings, app: faust.App, pool: EnrichPool):
         self.settings, self.app, self.pool = settings, app, pool
-        self.letters = DeadLetters(STAGE.name, (*DECODE_REASONS, *REASONS), settings.dlq_max_consecutive, settings.dlq_max_ratio)
+        self.letters = DeadLetters(
+            STAGE.name, (*DECODE_REASONS, *REASONS), settings.dlq_max_consecutive, settings.dlq_max_ratio
+        )
         # Raw bytes both ways: decoding is ours, so a message that is not JSON is a dead letter, not a crash.
         # acks=False: faust does not commit this topic; commit_finished() does (see offsets.py for why).
-        self.raw_topic = app.topic(settings.scoped(Topics.RAW), key_serializer="raw", value_serializer="raw",
-                                   acks=False)
+        self.raw_topic = app.topic(
+            settings.scoped(Topics.RAW), key_serializer="raw", value_serializer="raw", acks=False
+        )
         self.enriched_topic = app.topic(settings.scoped(Topics.ENRICHED), key_serializer="raw", value_serializer="raw")
-        self.deadletter_topic = app.topic(settings.scoped(Topics.DEADLETTER), key_serializer="raw",
-                                          value_serializer="raw")
+        self.deadletter_topic = app.topic(
+            settings.scoped(Topics.DEADLETTER), key_serializer="raw", value_serializer="raw"
+        )
         self.tracker = OffsetTracker()
         self.batches: set[asyncio.Task] = set()
         self.assigned: set = set()
@@ -91,7 +99,9 @@ class Enricher:
     async def on_assigned(self, sender, assigned_tps, **kwargs) -> None:
         self.assigned = set(assigned_tps)
         self.joined = True
-        log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned_tps)})
+        log.info(
+            "partitions assigned", extra={"partitions": sorted(f"{tp.topic}/{tp.partition}" for tp in assigned_tps)}
+        )
 
     async def on_revoked(self, sender, revoked, **kwargs) -> None:
         self.joined = False
@@ -127,10 +137,12 @@ class Enricher:
                 messages = await self.transform(events)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - a bug of ours must cost these articles, not block their partitions
+            except Exception as exc:  # a bug of ours must cost these articles, not block their partitions
                 log.exception("enriching a batch failed; dead-lettering its messages")
-                messages = [(self.deadletter_topic, *self.letter_for(e, "enrich-crashed", f"{type(exc).__name__}: {exc}"))
-                            for e in events]
+                messages = [
+                    (self.deadletter_topic, *self.letter_for(e, "enrich-crashed", f"{type(exc).__name__}: {exc}"))
+                    for e in events
+                ]
             await self.publish(messages)
             PRODUCED.inc(sum(1 for m in messages if m[0] is self.enriched_topic))
             if self.letters.brake.tripped:
@@ -143,7 +155,7 @@ class Enricher:
             slots.release()
 
     # -- transform --------------------------------------------------------------
-    async def transform(self, events) -> list[tuple[object, bytes | None, bytes, list]]:
+    async def transform(self, events) -> list[tuple[Any, bytes | None, bytes, list]]:
         """Events → the messages to publish for them: (topic, key, value, headers)."""
         out, accepted, raws = [], [], []
         for event in events:
@@ -153,7 +165,7 @@ class Enricher:
             except DecodeError as exc:
                 out.append((self.deadletter_topic, *self.letter_for(event, exc.reason, exc.detail)))
         if raws:
-            results = await self.enrich_isolating(raws, datetime.now(timezone.utc))
+            results = await self.enrich_isolating(raws, datetime.now(UTC))
             for event, result in zip(accepted, results, strict=True):
                 if isinstance(result, Failure):
                     out.append((self.deadletter_topic, *self.letter_for(event, result.reason, result.message)))
@@ -174,8 +186,16 @@ class Enricher:
 
     def letter_for(self, event, reason: str, message: str) -> tuple[bytes | None, bytes, list]:
         msg = event.message
-        return self.letters.letter(reason, message, topic=msg.topic, partition=msg.partition, offset=msg.offset,
-                                   key=msg.key, headers=headers_of(event), value=msg.value)
+        return self.letters.letter(
+            reason,
+            message,
+            topic=msg.topic,
+            partition=msg.partition,
+            offset=msg.offset,
+            key=msg.key,
+            headers=headers_of(event),
+            value=msg.value,
+        )
 
     # -- produce ----------------------------------------------------------------
     async def publish(self, messages) -> None:
@@ -205,7 +225,9 @@ class Enricher:
 
     @staticmethod
     async def _send_all(messages) -> None:
-        deliveries = [await topic.send(key=key, value=value, headers=headers) for topic, key, value, headers in messages]
+        deliveries = [
+            await topic.send(key=key, value=value, headers=headers) for topic, key, value, headers in messages
+        ]
         await asyncio.gather(*deliveries)
 
     # -- commit -----------------------------------------------------------------
@@ -226,23 +248,33 @@ class Enricher:
         exit_after(self.settings.enrich_shutdown_grace_s + 15, "enrich's stop")
         pending = set(self.batches)
         if pending:
-            log.info("finishing batches in flight",
-                     extra={"batches": len(pending), "grace_s": self.settings.enrich_shutdown_grace_s})
+            log.info(
+                "finishing batches in flight",
+                extra={"batches": len(pending), "grace_s": self.settings.enrich_shutdown_grace_s},
+            )
             _, unfinished = await asyncio.wait(pending, timeout=self.settings.enrich_shutdown_grace_s)
             for task in unfinished:
                 task.cancel()
             if unfinished:
-                log.warning("abandoned batches in flight; they will be re-delivered", extra={"batches": len(unfinished)})
+                log.warning(
+                    "abandoned batches in flight; they will be re-delivered", extra={"batches": len(unfinished)}
+                )
         await self.commit_finished()
 
     # -- health -------------------------------------------------------------------
     def ready(self) -> tuple[bool, dict]:
         brake = self.letters.brake
         ok = self.joined and self.pool.healthy and self.publishing_ok and not brake.tripped
-        return ok, {"service": STAGE.name, "in_group": self.joined, "workers_ok": self.pool.healthy,
-                    "deadletter_brake": brake.reason, "publishing_ok": self.publishing_ok,
-                    "assigned_partitions": len(self.assigned), "in_flight": self.tracker.in_flight(),
-                    "workers": self.pool.worker_pids()}
+        return ok, {
+            "service": STAGE.name,
+            "in_group": self.joined,
+            "workers_ok": self.pool.healthy,
+            "deadletter_brake": brake.reason,
+            "publishing_ok": self.publishing_ok,
+            "assigned_partitions": len(self.assigned),
+            "in_flight": self.tracker.in_flight(),
+            "workers": self.pool.worker_pids(),
+        }
 
 
 def headers_of(event) -> list[tuple[str, bytes]]:
@@ -275,7 +307,8 @@ def build(settings: EnrichSettings, pool: EnrichPool) -> tuple[faust.App, Enrich
     enricher = Enricher(settings, app, pool)
     app.agent(enricher.raw_topic, name="enrich")(enricher.take)
     app.timer(interval=settings.enrich_commit_interval_s, name="commit")(enricher.commit_finished)
-    app.on_partitions_assigned.connect(enricher.on_assigned)
-    app.on_partitions_revoked.connect(enricher.on_revoked)
-    app.on_before_shutdown.connect(enricher.drain)
+    # mode types a handler as taking a keyword-only `signal`; these take it in **kwargs, which mypy cannot match.
+    app.on_partitions_assigned.connect(enricher.on_assigned)  # type: ignore[arg-type]
+    app.on_partitions_revoked.connect(enricher.on_revoked)  # type: ignore[arg-type]
+    app.on_before_shutdown.connect(enricher.drain)  # type: ignore[arg-type]
     return app, enricher

@@ -47,5 +47,5 @@ def install_fetch_backoff(backoff_ms: int) -> None:
                 return got_records
         return got_records
 
-    fetch_then_pause_if_empty._newsflow_backoff = True
+    fetch_then_pause_if_empty._newsflow_backoff = True  # type: ignore[attr-defined]
     Fetcher._proc_fetch_request = fetch_then_pause_if_empty

@@ -20,15 +20,28 @@ log = logging.getLogger("newsflow.enrich")
 def main() -> None:
     settings = EnrichSettings()
     configure_logging(STAGE.name, settings.log_level)
-    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication,
-                  settings.namespace)
-    pool = EnrichPool(settings.recogniser, settings.spacy_model, settings.spacy_components, settings.enrich_processes,
-                      settings.enrich_reload_every, settings.enrich_crash_marker)
+    ensure_topics(
+        settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
+    )
+    pool = EnrichPool(
+        settings.recogniser,
+        settings.spacy_model,
+        settings.spacy_components,
+        settings.enrich_processes,
+        settings.enrich_reload_every,
+        settings.enrich_crash_marker,
+    )
     app, enricher = build(settings, pool)
-    http = ServiceHTTP(settings.http_host, settings.stage_port(STAGE.name),
-                       health=lambda: (True, {"service": STAGE.name}), ready=enricher.ready).start()
-    log.info("enrich starting", extra={"port": http.port, "topic": settings.scoped(Topics.RAW),
-                                       "model": settings.spacy_model})
+    http = ServiceHTTP(
+        settings.http_host,
+        settings.stage_port(STAGE.name),
+        health=lambda: (True, {"service": STAGE.name}),
+        ready=enricher.ready,
+    ).start()
+    log.info(
+        "enrich starting",
+        extra={"port": http.port, "topic": settings.scoped(Topics.RAW), "model": settings.spacy_model},
+    )
     worker = faust.Worker(app, loglevel=settings.log_level, quiet=True, override_logging=False, redirect_stdouts=False)
     try:
         worker.execute_from_commandline()

@@ -17,7 +17,9 @@ def to_document(article: EnrichedArticle, indexed_at: datetime) -> dict:
     for group in ("people", "organisations", "places", "other_entities"):
         doc[group] = [f["name"] for f in doc[group]]
     doc["entity_facets"] = [{k: f[k] for k in ("name", "label", "count", "variants")} for f in facets]
-    doc["mentioned_days"] = sorted({d["value"] for d in doc["dates"] if d["granularity"] == "day" and _is_day(d["value"])})
+    doc["mentioned_days"] = sorted(
+        {d["value"] for d in doc["dates"] if d["granularity"] == "day" and _is_day(d["value"])}
+    )
     doc["mentioned_periods"] = sorted({d["value"] for d in doc["dates"] if d["value"] and d["granularity"] != "day"})
     doc["indexed_at"] = indexed_at.isoformat()
     return doc

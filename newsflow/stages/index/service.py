@@ -33,20 +33,30 @@ def main() -> None:
     settings = IndexSettings()
     configure_logging(STAGE.name, settings.log_level)
     stop = stop_on_signals()
-    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication,
-                  settings.namespace)
+    ensure_topics(
+        settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
+    )
     es = settings.elasticsearch(request_timeout=30)
     ensure_index(es, settings.alias, settings.es_index_version)
     index = index_name(settings.alias, settings.es_index_version)
     runtime = ConsumerRuntime(
-        STAGE, settings, IndexStep(lambda operations: es.bulk(operations=operations), index), EnrichedArticle,
+        STAGE,
+        settings,
+        IndexStep(lambda operations: es.bulk(operations=operations), index),
+        EnrichedArticle,
         limits=Limits(settings.bulk_max_docs, settings.bulk_max_bytes, settings.bulk_max_wait_s),
-        reasons=REASONS, retries=RETRIES, session_timeout_s=settings.index_session_timeout_s,
+        reasons=REASONS,
+        retries=RETRIES,
+        session_timeout_s=settings.index_session_timeout_s,
         stop=stop,
     )
-    http = ServiceHTTP(settings.http_host, settings.stage_port(STAGE.name), health=lambda: (True, {"service": STAGE.name}),
-                       ready=lambda: runtime.ready(lambda: {"elasticsearch_ok": runtime.health.ok})).start()
-    log.info("index ready", extra={"port": http.port, "topic": settings.scoped(STAGE.reads), "index": index})
+    http = ServiceHTTP(
+        settings.http_host,
+        settings.stage_port(STAGE.name),
+        health=lambda: (True, {"service": STAGE.name}),
+        ready=lambda: runtime.ready(lambda: {"elasticsearch_ok": runtime.health.ok}),
+    ).start()
+    log.info("index ready", extra={"port": http.port, "topic": runtime.topic, "index": index})
     runtime.run()
     http.stop()
     log.info("index stopped")

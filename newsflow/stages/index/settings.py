@@ -9,9 +9,11 @@ class IndexSettings(CommonSettings):
     bulk_max_docs: int = Field(500, ge=1, description="Flush a bulk request at this many documents...")
     bulk_max_bytes: int = Field(5_000_000, ge=10_000, description="...or this many bytes of documents...")
     bulk_max_wait_s: float = Field(1.0, gt=0, description="...or when the oldest waiting document is this old.")
+
     @property
     def alias(self) -> str:
         return self.scoped(self.es_alias)
 
-
-    index_session_timeout_s: float = Field(10.0, ge=6, le=300, description="An indexer that stops heartbeating leaves the group after this long.")
+    index_session_timeout_s: float = Field(
+        10.0, ge=6, le=300, description="An indexer that stops heartbeating leaves the group after this long."
+    )

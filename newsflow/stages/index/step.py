@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from elastic_transport import ConnectionError as ESConnectionError
@@ -26,11 +26,13 @@ REASONS = ("rejected-by-elasticsearch",)
 RETRIES = ("bulk",)
 
 INDEXED = Counter("newsflow_index_indexed_total", "Documents Elasticsearch stored", ["result"])
-BULK_DOCS = Histogram("newsflow_index_bulk_docs", "Documents per bulk request",
-                      buckets=(1, 10, 50, 100, 250, 500, 1000, 2000))
+BULK_DOCS = Histogram(
+    "newsflow_index_bulk_docs", "Documents per bulk request", buckets=(1, 10, 50, 100, 250, 500, 1000, 2000)
+)
 BULK_SECONDS = Histogram("newsflow_index_bulk_seconds", "Time of one bulk request")
 FRESHNESS = Histogram(
-    "newsflow_index_freshness_seconds", "From ingest to stored in Elasticsearch",
+    "newsflow_index_freshness_seconds",
+    "From ingest to stored in Elasticsearch",
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
 )
 for _result in ("stored", "already-current"):
@@ -68,15 +70,20 @@ def classify(pending: list[Pending], items: list[dict]) -> Outcome:
         else:
             error = result.get("error") or {}
             outcome.rejected.append(
-                (record, "rejected-by-elasticsearch", f"{status} {error.get('type')}: {error.get('reason')}"))
+                (record, "rejected-by-elasticsearch", f"{status} {error.get('type')}: {error.get('reason')}")
+            )
     return outcome
 
 
 class IndexStep:
     """Write every article of the batch, retrying what was refused for now; give back what was refused for good."""
 
-    def __init__(self, bulk: Callable[[list], dict], index: str,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(
+        self,
+        bulk: Callable[[list], dict],
+        index: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
         self.bulk, self.index, self.clock = bulk, index, clock
 
     def __call__(self, messages: list[Pending], ctx: Context) -> list[Rejection]:

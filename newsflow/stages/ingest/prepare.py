@@ -8,8 +8,8 @@ import unicodedata
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from newsflow.text.clean import has_article_text
 from newsflow.contract import ArticleSubmission, RawArticle
+from newsflow.text.clean import has_article_text
 
 _SPACE = re.compile(r"\s+")
 # Control characters no text article carries (tab, newline and carriage return are not among them).
@@ -48,6 +48,7 @@ def content_type_of(sub: ArticleSubmission, origin: str | None) -> str:
 
 def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes: int) -> RawArticle:
     content = sub.html if sub.html is not None else sub.text
+    assert content is not None, "a submission holds exactly one body (ArticleSubmission checks it)"
     size = len(content.encode("utf-8"))
     if size > max_bytes:
         raise Rejected(f"article is {size:,} bytes, more than the limit of {max_bytes:,} (NEWSFLOW_MAX_ARTICLE_BYTES)")
@@ -55,12 +56,15 @@ def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes
     controls = sum(1 for ch in sample if ch in _BINARY)
     if "\x00" in sample or controls > len(sample) / 100:
         # A stray form feed in pasted text is fine; NUL bytes or many control characters are a binary file.
-        raise Rejected(f"binary content, not text ({controls} control characters, NUL among them or over 1%, "
-                       "in the first 64 KiB)")
+        raise Rejected(
+            f"binary content, not text ({controls} control characters, NUL among them or over 1%, in the first 64 KiB)"
+        )
     content_type = content_type_of(sub, origin)
     if not has_article_text(content, content_type):
-        raise Rejected("no article text: once navigation, share buttons, credits and other site furniture are "
-                       "removed, nothing is left")
+        raise Rejected(
+            "no article text: once navigation, share buttons, credits and other site furniture are "
+            "removed, nothing is left"
+        )
     return RawArticle(
         id=article_id(sub),
         content=content,

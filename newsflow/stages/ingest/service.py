@@ -12,19 +12,19 @@ from __future__ import annotations
 import json
 import logging
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import Counter, Histogram
 from pydantic import ValidationError
 
+from newsflow.contract import ArticleSubmission, Topics, encode
+from newsflow.contract.codec import describe_validation_error
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, ensure_topics
-from newsflow.contract import ArticleSubmission, Topics, encode
-from newsflow.contract.codec import describe_validation_error
 from newsflow.stages.ingest.prepare import Rejected, prepare
 from newsflow.stages.ingest.settings import IngestSettings
 
@@ -42,7 +42,7 @@ for _reason in ("invalid", "broker"):  # every series exists from the start at 0
 def validate(item: object, settings: IngestSettings, now: datetime):
     """One request item → (RawArticle, None) or (None, reason)."""
     if not isinstance(item, dict) or "article" not in item:
-        return None, "each item must be an object {\"origin\": ..., \"article\": {...}}"
+        return None, 'each item must be an object {"origin": ..., "article": {...}}'
     origin = item.get("origin")
     try:
         sub = ArticleSubmission.model_validate(item["article"])
@@ -76,12 +76,15 @@ class Ingest:
             return 400, {"error": f"request body is not JSON: {exc}"}
         items = request.get("articles") if isinstance(request, dict) else None
         if not isinstance(items, list):
-            return 400, {"error": "request body must be {\"articles\": [...]}"}
+            return 400, {"error": 'request body must be {"articles": [...]}'}
         if len(items) > self.settings.max_batch:
-            return 413, {"error": f"{len(items)} articles in one request; the limit is {self.settings.max_batch} (NEWSFLOW_MAX_BATCH)"}
+            return 413, {
+                "error": f"{len(items)} articles in one request; "
+                f"the limit is {self.settings.max_batch} (NEWSFLOW_MAX_BATCH)"
+            }
         RECEIVED.inc(len(items))
         BATCH.observe(len(items))
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         results: list[dict] = []
         pending = []
         for index, item in enumerate(items):
@@ -139,11 +142,15 @@ def main() -> None:
     settings = IngestSettings()
     configure_logging("ingest", settings.log_level)
     stop = stop_on_signals()
-    ensure_topics(settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication,
-                  settings.namespace)
+    ensure_topics(
+        settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
+    )
     ingest = Ingest(settings)
     http = ServiceHTTP(
-        settings.http_host, settings.stage_port("ingest"), health=lambda: (True, {"service": "ingest"}), ready=ingest.health,
+        settings.http_host,
+        settings.stage_port("ingest"),
+        health=lambda: (True, {"service": "ingest"}),
+        ready=ingest.health,
         routes={"/v1/articles": ingest.submit},
     ).start()
     log.info("ingest ready", extra={"port": http.port, "topic": ingest.topic})

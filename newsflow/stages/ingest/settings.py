@@ -4,7 +4,11 @@ from newsflow.runtime.settings import CommonSettings
 
 
 class IngestSettings(CommonSettings):
-    max_article_bytes: int = Field(2_000_000, ge=1_000, le=8_000_000,
-                                   description="Largest article body accepted, in UTF-8 bytes (at most half a topic message).")
+    max_article_bytes: int = Field(
+        2_000_000,
+        ge=1_000,
+        le=8_000_000,
+        description="Largest article body accepted, in UTF-8 bytes (at most half a topic message).",
+    )
     max_batch: int = Field(1_000, ge=1, description="Most articles accepted in one request.")
     produce_timeout_s: float = Field(30.0, gt=0, description="How long to wait for the broker to acknowledge a batch.")
