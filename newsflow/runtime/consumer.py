@@ -231,7 +231,8 @@ class ConsumerRuntime:
             # A group leader that joins before its client has the topic's metadata assigns no partition to anyone
             # (kafka-python's range assignor: "No partition metadata for topic"), and the group rebalances only
             # once the metadata is refreshed: after 5 minutes by default, during which nothing is consumed (seen
-            # on Apache Kafka when index restarted). Refreshed every 5 s, a group so formed is mended in seconds.
+            # on Apache Kafka when index restarted). Java's consumer asks for a refresh in that case (KAFKA-4779);
+            # kafka-python 3.0.12 does not. Refreshed every 5 s, a group so formed is mended in seconds.
             metadata_max_age_ms=5_000,
         )
         self.producer = KafkaProducer(
@@ -328,19 +329,7 @@ class ConsumerRuntime:
     def send_dead_letters(self, rejected: list[Rejection]) -> None:
         """Publish the letters and wait for the broker's acks, resending those it did not take."""
         attempt = 0
-        messages = [
-            self.letters.letter(
-                reason,
-                why,
-                topic=record.topic,
-                partition=record.partition,
-                offset=record.offset,
-                key=record.key,
-                headers=record.headers,
-                value=record.value,
-            )
-            for record, reason, why in rejected
-        ]
+        messages = [self.letters.letter(record, reason, why) for record, reason, why in rejected]
         topic = self.settings.scoped(Topics.DEADLETTER)
         while messages:
             futures = [

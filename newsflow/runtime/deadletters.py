@@ -82,46 +82,27 @@ class DeadLetters:
         self.counter = letter_counter(stage, reasons)
         self.brake = DeadLetterBrake(max_consecutive, max_ratio)
 
-    def letter(
-        self,
-        reason: str,
-        message: str,
-        *,
-        topic: str,
-        partition: int,
-        offset: int,
-        key: bytes | None,
-        headers,
-        value: bytes | None,
-    ) -> tuple[bytes | None, bytes, list]:
-        """The dead-letter message (key, value, headers) for a record; counted, logged and told to the brake."""
+    def letter(self, record, reason: str, message: str) -> tuple[bytes | None, bytes, list]:
+        """The dead-letter message (key, value, headers) for ``record``, counted, logged and told to the brake.
+        ``record`` is what the stage's consumer gave it: kafka-python's ConsumerRecord or faust's Message, both of
+        which carry topic, partition, offset, key, value and headers (a list of pairs, or faust's dict)."""
         self.counter.labels(reason).inc()
-        log.warning(
-            "dead-lettered",
-            extra={
-                "stage": self.stage,
-                "reason": reason,
-                "error": message,
-                "topic": topic,
-                "partition": partition,
-                "offset": offset,
-            },
-        )
+        where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+        log.warning("dead-lettered", extra={"stage": self.stage, "reason": reason, "error": message, **where})
+        headers = record.headers or []
         envelope = dead_letter(
             self.stage,
             reason,
             message,
-            topic=topic,
-            partition=partition,
-            offset=offset,
-            key=key,
-            headers=headers,
-            value=value,
+            **where,
+            key=record.key,
+            headers=list(headers.items()) if isinstance(headers, dict) else list(headers),
+            value=record.value,
             failed_at=datetime.now(UTC),
         )
         self._outcome(True)
         value_bytes, envelope_headers = encode(envelope)
-        return key, value_bytes, envelope_headers
+        return record.key, value_bytes, envelope_headers
 
     def processed(self, count: int = 1) -> None:
         for _ in range(count):

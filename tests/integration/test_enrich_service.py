@@ -134,7 +134,7 @@ def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topi
         stack,
         tmp_path,
         NEWSFLOW_ENRICH_BATCH="10",
-        NEWSFLOW_ENRICH_BATCH_WAIT_S="0.2",
+        NEWSFLOW_ENRICH_BATCH_WAIT_S="3",  # long: the first batch is a full 10, so the brake trips in it
         NEWSFLOW_DLQ_MAX_CONSECUTIVE="5",
     )
     good = [

@@ -29,3 +29,23 @@ def test_scattered_poison_among_good_messages_never_trips_it():
     brake = DeadLetterBrake(max_consecutive=100, max_ratio=0.5)
     feed(brake, ("." * 37 + "x") * 100)
     assert not brake.tripped
+
+
+def test_a_letter_keeps_the_record_whichever_client_read_it():
+    """kafka-python gives headers as a list of pairs, faust as a dict: the envelope holds the same either way."""
+    from types import SimpleNamespace
+
+    from newsflow.contract import DeadLetter, decode, original_record
+    from newsflow.runtime.deadletters import DeadLetters
+
+    letters = DeadLetters("index", ("invalid",), max_consecutive=0, max_ratio=1.0)
+    pairs = [("newsflow-schema", b"newsflow.article.enriched"), ("trace", b"\xff\x00")]
+    for headers in (pairs, dict(pairs)):
+        record = SimpleNamespace(
+            topic="articles.enriched.v1", partition=2, offset=41, key=b"k", value=b"\xfe{", headers=headers
+        )
+        key, value, envelope_headers = letters.letter(record, "invalid", "why")
+        letter = decode(value, envelope_headers, DeadLetter)
+        assert key == b"k" and (letter.topic, letter.partition, letter.offset) == ("articles.enriched.v1", 2, 41)
+        assert original_record(letter) == (b"k", b"\xfe{", pairs)
+        assert (letter.stage, letter.error_type, letter.error_message) == ("index", "invalid", "why")

@@ -185,17 +185,7 @@ class Enricher:
         return await self.pool.enrich_isolated(raws, now)
 
     def letter_for(self, event, reason: str, message: str) -> tuple[bytes | None, bytes, list]:
-        msg = event.message
-        return self.letters.letter(
-            reason,
-            message,
-            topic=msg.topic,
-            partition=msg.partition,
-            offset=msg.offset,
-            key=msg.key,
-            headers=headers_of(event),
-            value=msg.value,
-        )
+        return self.letters.letter(event.message, reason, message)
 
     # -- produce ----------------------------------------------------------------
     async def publish(self, messages) -> None:

@@ -9,12 +9,15 @@ re-checked, and dropped where the upgrade made it unneeded.
    messages still in flight, and a batch whose processing raised or was cancelled is acked anyway (found by
    the fault suite; see newsflow/runtime/offsets.py). So enrich keeps its own commit points and hands them to
    the consumer's internal ``_commit_offsets``, which is faust's own commit path (it leaves out partitions
-   revoked meanwhile). Needed until faust commits only what the application says is done.
+   revoked meanwhile). Upstream: faust-streaming/faust#606 (a commit past a message still in flight, under
+   concurrency; the fix proposed in #707 was not merged in 0.15.3) and #604 / #315 (an event whose processing
+   raised is acked). Needed until faust commits only what the application says is done.
 2. ``install_fetch_backoff(ms)``: a broker that answers an empty fetch at once instead of holding it for
    fetch.max.wait.ms (noida-db, the embedded stack) makes aiokafka's fetcher spin: measured at 0.8 of a core
    per idle consumer. A pause after an empty fetch, around aiokafka's ``Fetcher._proc_fetch_request``, on the
    embedded stack only (NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS); on Kafka it stays off. Needed while the
-   embedded stack's broker does not hold fetches.
+   embedded stack's broker does not hold fetches. Upstream: none in aiokafka, which is right to trust
+   fetch.max.wait.ms; it is noida-db 0.2.3's gap (README, "What the emulators do differently").
 """
 
 from __future__ import annotations
