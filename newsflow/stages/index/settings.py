@@ -8,7 +8,11 @@ class IndexSettings(CommonSettings):
     es_index_version: int = Field(1, ge=1, description="The alias points at <alias>-v<version>.")
     bulk_max_docs: int = Field(500, ge=1, description="Flush a bulk request at this many documents...")
     bulk_max_bytes: int = Field(5_000_000, ge=10_000, description="...or this many bytes of documents...")
-    bulk_max_wait_s: float = Field(1.0, gt=0, description="...or when the oldest waiting document is this old.")
+    bulk_max_wait_s: float = Field(
+        0.25,
+        gt=0,
+        description="...or when the oldest waiting document is this old (the most batching adds to latency).",
+    )
 
     @property
     def alias(self) -> str:
