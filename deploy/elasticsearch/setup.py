@@ -38,7 +38,7 @@ ROLES: dict[str, dict] = {
     },
     "newsflow_index": {
         "description": "newsflow index service: writes enriched articles",
-        # The index service re-applies the index template at start-up (services/index/service.py calls
+        # The index service re-applies the index template at start-up (newsflow/stages/index/service.py calls
         # ensure_index), which needs manage_index_templates; without that call, write would be enough.
         "cluster": ["manage_index_templates"],
         "indices": [{"names": INDICES, "privileges": ["write", "view_index_metadata"]}],
