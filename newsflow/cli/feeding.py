@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import random
 import time
 import urllib.error
 import urllib.request
@@ -18,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from newsflow.cli.sources import Item
+from newsflow.runtime.retry import backoff_delay
 
 
 class Unavailable(Exception):
@@ -50,10 +50,6 @@ class Outcome:
     accepted: list[tuple[str, str]] = field(default_factory=list)  # (origin, id)
     rejected: list[tuple[str, str]] = field(default_factory=list)  # (origin, reason)
     resent: int = 0  # articles sent again after ingest could not take them
-
-
-def backoff(attempt: int, cap: float = 5.0) -> float:
-    return random.uniform(0.5, 1.0) * min(cap, 0.25 * 2**attempt)
 
 
 def feed(
@@ -110,7 +106,7 @@ def feed(
             on_done(len(left))
             break
         attempt += 1
-        delay = backoff(attempt)
+        delay = backoff_delay(attempt, cap_s=5.0, base_s=0.25)  # the stages' formula, capped for a person waiting
         on_retry(len(again), reason, delay)
         out.resent += len(again)
         sleep(delay)
