@@ -12,10 +12,15 @@ from pathlib import Path
 
 import yaml
 
-from newsflow.cli.settings import CliSettings
+from newsflow.cli.settings import CliSettings, newsflow_checkout
 from newsflow.contract.stages import STAGES
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
+
+def deploy_dir() -> Path | None:
+    """deploy/prometheus/ of the newsflow checkout, which compose mounts too: one source for both. Not shipped
+    in the package (deploy/ is the repository's), so a wheel run outside a checkout has none."""
+    checkout = newsflow_checkout()
+    return checkout / "deploy" / "prometheus" if checkout else None
 
 
 def local_targets(s: CliSettings) -> dict[str, str]:
@@ -50,11 +55,17 @@ def local_config(deployed: dict, s: CliSettings, rules: Path) -> dict:
 
 
 def write_config(s: CliSettings, home: Path) -> Path:
-    deployed = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
+    deploy = deploy_dir()
+    if deploy is None:
+        raise FileNotFoundError(
+            "the local Prometheus reads deploy/prometheus/ of a newsflow checkout, and none is "
+            "here: run from the repository, or set NEWSFLOW_PROMETHEUS=off"
+        )
+    deployed = yaml.safe_load((deploy / "prometheus.yml").read_text())
     path = home / "prometheus" / "prometheus.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     # JSON is YAML: written as JSON, the file needs no YAML emitter's quoting rules.
-    path.write_text(json.dumps(local_config(deployed, s, DEPLOY / "alerts.yml"), indent=2) + "\n")
+    path.write_text(json.dumps(local_config(deployed, s, deploy / "alerts.yml"), indent=2) + "\n")
     return path
 
 

@@ -19,6 +19,16 @@ def default_home(start: Path | None = None) -> Path:
     return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "newsflow"
 
 
+def newsflow_checkout(start: Path | None = None) -> Path | None:
+    """The newsflow repository this command can read deploy/ from: the one the package runs from (an editable
+    install), else one found upward from the current directory; None for a wheel run outside a checkout."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (Path(__file__).resolve().parents[2], here, *here.parents):
+        if _is_newsflow_checkout(folder):
+            return folder
+    return None
+
+
 def _is_newsflow_checkout(folder: Path) -> bool:
     try:
         return tomllib.loads((folder / "pyproject.toml").read_text()).get("project", {}).get("name") == "newsflow"

@@ -99,8 +99,11 @@ def current_stack(s: CliSettings) -> str:
 
 
 def prometheus_binary(s: CliSettings) -> str | None:
-    """Prometheus from the system (Debian: `apt-get install prometheus`), unless turned off."""
-    if s.prometheus == "off":
+    """Prometheus from the system (Debian: `apt-get install prometheus`), unless turned off, or there is no
+    deploy/prometheus/ to configure it from (a wheel run outside the repository)."""
+    from newsflow.cli.prometheus import deploy_dir
+
+    if s.prometheus == "off" or deploy_dir() is None:
         return None
     return shutil.which("prometheus")
 

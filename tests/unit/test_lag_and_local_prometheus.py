@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from newsflow.cli.prometheus import DEPLOY, local_config
+from newsflow.cli.prometheus import deploy_dir, local_config, write_config
 from newsflow.cli.settings import CliSettings
 from newsflow.exporter.lag import PartitionLag, rates
 
@@ -29,7 +29,7 @@ def test_rates_pair_readings_by_partition():
 
 
 def test_the_local_prometheus_keeps_the_deployed_jobs_with_local_targets(monkeypatch):
-    deployed = yaml.safe_load((DEPLOY / "prometheus.yml").read_text())
+    deployed = yaml.safe_load((deploy_dir() / "prometheus.yml").read_text())
     for n, name in enumerate(("INGEST", "ENRICH", "INDEX"), start=1):
         monkeypatch.setenv(f"NEWSFLOW_{name}_PORT", str(n))  # each stage's own setting, read by every process
     s = CliSettings(lag_exporter_port=4, prometheus_port=5, prometheus_scrape_interval_s=1.5)
@@ -51,3 +51,21 @@ def test_a_deployed_job_the_local_deployment_does_not_run_is_an_error():
     deployed = {"scrape_configs": [{"job_name": "something-else", "static_configs": [{"targets": ["a:1"]}]}]}
     with pytest.raises(ValueError, match="something-else"):
         local_config(deployed, CliSettings(), Path("/x"))
+
+
+def test_the_local_prometheus_is_configured_from_the_checkout_whatever_the_current_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert deploy_dir() == Path(__file__).resolve().parents[2] / "deploy" / "prometheus"
+
+
+def test_a_wheel_run_outside_a_checkout_starts_no_prometheus_and_says_why(tmp_path, monkeypatch):
+    import newsflow.cli.settings as cli_settings
+    from newsflow.cli.stack import prometheus_binary
+
+    # As installed from a wheel: the package lives in site-packages, and the current directory is no checkout.
+    monkeypatch.setattr(cli_settings, "__file__", str(tmp_path / "site-packages" / "newsflow" / "cli" / "settings.py"))
+    monkeypatch.chdir(tmp_path)
+    assert deploy_dir() is None
+    assert prometheus_binary(CliSettings(prometheus="auto")) is None
+    with pytest.raises(FileNotFoundError, match="NEWSFLOW_PROMETHEUS=off"):
+        write_config(CliSettings(), tmp_path)
