@@ -12,10 +12,7 @@ from newsflow.contract.codec import Message
 ARTICLE_ID_PATTERN = r"^[0-9a-f]{32}$"
 
 
-_Message = Message
-
-
-class ArticleSubmission(_Message):
+class ArticleSubmission(Message):
     """One article as a user hands it to ingest (a ``.json`` file, a ``.jsonl`` line, an HTTP body)."""
 
     # Typed by people: an unknown field is far more likely a typo than a newer client.
@@ -42,7 +39,7 @@ class ArticleSubmission(_Message):
         return self
 
 
-class RawArticle(_Message):
+class RawArticle(Message):
     """An accepted article on ``articles.raw.v1``: the input as received, with a stable id."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.raw"
@@ -60,7 +57,7 @@ class RawArticle(_Message):
     ingested_at: AwareDatetime
 
 
-class Entity(_Message):
+class Entity(Message):
     """A named-entity mention; offsets are character offsets into ``EnrichedArticle.body``."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.entity"
@@ -73,7 +70,7 @@ class Entity(_Message):
     canonical: str = Field(description="The name this mention was merged under.")
 
 
-class EntityFacet(_Message):
+class EntityFacet(Message):
     """One distinct entity of an article, after merging variants, with its mention count."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.entity-facet"
@@ -85,7 +82,7 @@ class EntityFacet(_Message):
     variants: list[str] = Field(default_factory=list)
 
 
-class DateMention(_Message):
+class DateMention(Message):
     """A date the text mentions, with its ISO value where the text allows one."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.date-mention"
@@ -99,7 +96,7 @@ class DateMention(_Message):
     relative: bool = Field(False, description="Whether the text is relative ('last Monday').")
 
 
-class Enrichment(_Message):
+class Enrichment(Message):
     """Which model and pipeline produced an enrichment, so re-enrichments can be told apart."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.enrichment"
@@ -111,7 +108,7 @@ class Enrichment(_Message):
     enriched_at: AwareDatetime
 
 
-class EnrichedArticle(_Message):
+class EnrichedArticle(Message):
     """An article on ``articles.enriched.v1``: clean body, entities, dates."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.enriched"

@@ -8,7 +8,7 @@ whose ``reason`` is a stable code fit for a dead-letter record.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -30,7 +30,8 @@ class Message(BaseModel):
 
 
 M = TypeVar("M", bound=Message)
-Headers = Iterable[tuple[str, bytes | None]]
+# kafka-python gives a record's headers as (name, value) pairs, faust as a dict.
+Headers = Iterable[tuple[str, bytes | None]] | Mapping[str, bytes | None]
 
 
 # Every reason a DecodeError can give.
@@ -59,8 +60,15 @@ def encode(message: Message) -> tuple[bytes, list[tuple[str, bytes]]]:
     return message.model_dump_json(exclude_none=False).encode("utf-8"), schema_headers(type(message))
 
 
+def header_pairs(headers: Headers | None) -> list[tuple[str, bytes | None]]:
+    """A record's headers as (name, value) pairs, whichever client read it."""
+    if not headers:
+        return []
+    return list(headers.items()) if isinstance(headers, Mapping) else list(headers)
+
+
 def header_map(headers: Headers | None) -> dict[str, bytes]:
-    return {k: (v or b"") for k, v in (headers or [])}
+    return {k: (v or b"") for k, v in header_pairs(headers)}
 
 
 def _major(version: str) -> int:

@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, Field
 
-from newsflow.contract.codec import Message
+from newsflow.contract.codec import Headers, Message, header_pairs
 
 
 class DeadLetter(Message):
@@ -39,7 +39,7 @@ def dead_letter(
     partition: int,
     offset: int,
     key: bytes | None,
-    headers,
+    headers: Headers | None,
     value: bytes | None,
     failed_at,
 ) -> DeadLetter:
@@ -62,7 +62,7 @@ def dead_letter(
         partition=partition,
         offset=offset,
         key=b64(key) if key is not None else None,
-        headers=[(k, b64(v or b"")) for k, v in (headers or [])],
+        headers=[(k, b64(v or b"")) for k, v in header_pairs(headers)],
         payload=payload,
         payload_encoding=encoding,
         failed_at=failed_at,

@@ -75,7 +75,6 @@ Rule = Callable[[str, "date | None"], "DateValue | None"]
 
 # -- vocabulary --------------------------------------------------------------------
 
-_MONTH = MONTHS
 _MONTH_RE = r"(?P<month>" + MONTH_ALTERNATIVES + r")\.?"
 _WEEKDAY = {
     name: i for i, name in enumerate(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
@@ -269,13 +268,13 @@ def _absolute_day(text: str, _ref: date | None) -> DateValue | None:
     month_first = re.search(r"\b" + _MONTH_RE + r"\s+(?:the\s+)?" + _DAY_RE + r",?\s+" + _YEAR_RE + r"\b", text)
     m = day_first or month_first
     if m:
-        return _day(int(m.group("year")), _MONTH[m.group("month")], int(m.group("day")))
+        return _day(int(m.group("year")), MONTHS[m.group("month")], int(m.group("day")))
     return None
 
 
 def _month_year(text: str, _ref: date | None) -> DateValue | None:
     if m := re.fullmatch(_MONTH_RE + r",?\s+(?:of\s+)?" + _YEAR_RE, _core(text)):
-        return DateValue(f"{m.group('year')}-{_MONTH[m.group('month')]:02d}", "month", False)
+        return DateValue(f"{m.group('year')}-{MONTHS[m.group('month')]:02d}", "month", False)
     return None
 
 
@@ -579,7 +578,7 @@ def _day_month(text: str, ref: date | None) -> DateValue | None:
     )
     if not m:
         return None
-    month, day = _MONTH[m.group("month")], int(m.group("day"))
+    month, day = MONTHS[m.group("month")], int(m.group("day"))
     if day > 31:
         return None
 
@@ -601,7 +600,7 @@ def _month(text: str, ref: date | None) -> DateValue | None:
     m = re.fullmatch(_MONTH_RE, _core(text))
     if not m:
         return None
-    month = _MONTH[m.group("month")]
+    month = MONTHS[m.group("month")]
 
     def resolve(r: date) -> DateValue:
         limit = r.year * 12 + r.month  # the month after publication, as a 0-based index

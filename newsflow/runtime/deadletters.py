@@ -89,14 +89,13 @@ class DeadLetters:
         self.counter.labels(reason).inc()
         where = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
         log.warning("dead-lettered", extra={"stage": self.stage, "reason": reason, "error": message, **where})
-        headers = record.headers or []
         envelope = dead_letter(
             self.stage,
             reason,
             message,
             **where,
             key=record.key,
-            headers=list(headers.items()) if isinstance(headers, dict) else list(headers),
+            headers=record.headers,
             value=record.value,
             failed_at=datetime.now(UTC),
         )

@@ -160,7 +160,7 @@ class Enricher:
         out, accepted, raws = [], [], []
         for event in events:
             try:
-                raws.append(decode(event.message.value, headers_of(event), RawArticle))
+                raws.append(decode(event.message.value, event.message.headers, RawArticle))
                 accepted.append(event)
             except DecodeError as exc:
                 out.append((self.deadletter_topic, *self.letter_for(event, exc.reason, exc.detail)))
@@ -265,11 +265,6 @@ class Enricher:
             "in_flight": self.tracker.in_flight(),
             "workers": self.pool.worker_pids(),
         }
-
-
-def headers_of(event) -> list[tuple[str, bytes]]:
-    headers = event.message.headers or []
-    return list(headers.items()) if isinstance(headers, dict) else list(headers)
 
 
 def build(settings: EnrichSettings, pool: EnrichPool) -> tuple[faust.App, Enricher]:
