@@ -64,6 +64,10 @@ def service(name: str, env: dict[str, str], home: Path, timeout: float = 120, pr
     try:
         wait_until(lambda: _ready(proc, port, probe), timeout, f"{name} service (log: {proc.logfile})", interval=0.2)
         yield proc
+    except BaseException:
+        # The temporary directory holding the log is gone by the time CI's report is read.
+        print(f"--- the last lines of {name}'s log ---\n{log_tail(proc, 80)}", file=sys.stderr)
+        raise
     finally:
         proc.stop(timeout=30)
 
