@@ -44,10 +44,10 @@ class FakeRecogniser:
     """A recogniser for tests that need no model: finds each name of ``names`` wherever it stands, with its
     label. ``model`` is "fail" for one that raises on every text containing "boom"."""
 
-    def __init__(self, model: str = "", components: str = "", names: dict[str, str] | None = None):
+    def __init__(self, model: str = "", components: str = "", names: dict[str, str] | None = None, language: str = "*"):
         from newsflow.nlp.recognise import ModelInfo
 
-        self.info = ModelInfo("fake_model", "0.1", ("ner",))
+        self.info = ModelInfo("fake_model", "0.1", ("ner",), language)
         self.labels: dict[str, str] = {}
         self.names = names or {
             "Ada Lind": "PERSON",

@@ -19,7 +19,7 @@ class ArticleSubmission(Message):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.submission"
-    SCHEMA_VERSION: ClassVar[str] = "1.0"
+    SCHEMA_VERSION: ClassVar[str] = "1.1"
 
     text: str | None = Field(None, description="The article as plain text (or Markdown).")
     html: str | None = Field(None, description="The article as an HTML page; its main content is extracted.")
@@ -27,7 +27,9 @@ class ArticleSubmission(Message):
     url: str | None = Field(None, max_length=4_096, pattern=r"^https?://\S+$")
     source: str | None = Field(None, max_length=200, description="Publisher or feed name.")
     published: date | datetime | None = Field(None, description="Publication date or time, ISO 8601.")
-    language: str = Field("en", pattern=r"^[a-z]{2}$")
+    language: str | None = Field(
+        None, pattern=r"^[a-z]{2}$", description="ISO 639-1; when absent, enrich detects it from the text."
+    )
 
     @model_validator(mode="after")
     def _exactly_one_body(self) -> ArticleSubmission:
@@ -43,7 +45,7 @@ class RawArticle(Message):
     """An accepted article on ``articles.raw.v1``: the input as received, with a stable id."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.raw"
-    SCHEMA_VERSION: ClassVar[str] = "1.0"
+    SCHEMA_VERSION: ClassVar[str] = "1.1"
 
     id: str = Field(pattern=ARTICLE_ID_PATTERN, description="Stable id: same article, same id.")
     content: str = Field(min_length=1, description="The body exactly as received.")
@@ -53,6 +55,9 @@ class RawArticle(Message):
     source: str | None = None
     published: date | datetime | None = None
     language: str = "en"
+    language_given: bool = Field(
+        False, description="Whether the submitter stated the language (1.1); else enrich detects it."
+    )
     origin: str | None = Field(None, description="Where it came from: a file name, 'http', 'stdin'.")
     ingested_at: AwareDatetime
 
@@ -74,12 +79,17 @@ class EntityFacet(Message):
     """One distinct entity of an article, after merging variants, with its mention count."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.entity-facet"
-    SCHEMA_VERSION: ClassVar[str] = "1.0"
+    SCHEMA_VERSION: ClassVar[str] = "1.1"
 
     name: str
     label: str
     count: int = Field(ge=1)
     variants: list[str] = Field(default_factory=list)
+    # 1.1, places the gazetteer knows (GeoNames): where the place is. A country or state has no single point.
+    country_code: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
+    geonames_id: int | None = Field(None, ge=1)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
 
 
 class DateMention(Message):
@@ -112,7 +122,7 @@ class EnrichedArticle(Message):
     """An article on ``articles.enriched.v1``: clean body, entities, dates."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.enriched"
-    SCHEMA_VERSION: ClassVar[str] = "1.0"
+    SCHEMA_VERSION: ClassVar[str] = "1.1"
 
     id: str = Field(pattern=ARTICLE_ID_PATTERN)
     version: int = Field(
@@ -126,6 +136,18 @@ class EnrichedArticle(Message):
     url: str | None = None
     source: str | None = None
     language: str = "en"
+    language_source: Literal["given", "detected", "default"] | None = Field(
+        None,
+        description="1.1: given with the article, detected from its text, or the deployment's default (the text "
+        "too short or unclear to tell).",
+    )
+    language_confidence: float | None = Field(None, ge=0, le=1, description="1.1: the detector's confidence.")
+    entities_status: str = Field(
+        "ok",
+        description="1.1: 'ok', or why the article has no entities (e.g. 'no model for vi': no recogniser reads "
+        "its language).",
+    )
+    authors: list[str] = Field(default_factory=list, description="1.1: the byline's names.")
     published: date | datetime | None
     published_source: Literal["given", "extracted", "none"]
     entities: list[Entity]

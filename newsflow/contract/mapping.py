@@ -17,6 +17,10 @@ _FACET = {
         "label": {"type": "keyword"},
         "count": {"type": "integer"},
         "variants": {"type": "keyword"},
+        "country_code": {"type": "keyword"},
+        "geonames_id": {"type": "long"},
+        "latitude": {"type": "float"},
+        "longitude": {"type": "float"},
     },
 }
 
@@ -36,6 +40,10 @@ MAPPINGS = {
         "url": {"type": "keyword"},
         "source": {"type": "keyword"},
         "language": {"type": "keyword"},
+        "language_source": {"type": "keyword"},
+        "language_confidence": {"type": "float"},
+        "entities_status": {"type": "keyword"},
+        "authors": {"type": "keyword", "fields": {"text": {"type": "text", "analyzer": "standard"}}},
         "published": {"type": "date", "format": "strict_date_optional_time||strict_date"},
         "published_source": {"type": "keyword"},
         "people": {"type": "keyword"},
@@ -43,6 +51,10 @@ MAPPINGS = {
         "places": {"type": "keyword"},
         "other_entities": {"type": "keyword"},
         "entity_facets": _FACET,
+        # Where the article's places are, for a map: the points of the places the gazetteer located, and the
+        # countries of all it knows.
+        "place_points": {"type": "geo_point"},
+        "place_countries": {"type": "keyword"},
         "entities": {
             "type": "object",
             "enabled": False,  # kept for display (offsets), not searched: the facet lists above are
@@ -92,6 +104,10 @@ def ensure_index(es, alias: str, version: int, replicas: int | None = None) -> s
     if not es.indices.exists(index=name):
         es.indices.create(index=name, aliases={alias: {"is_write_index": True}})
         log.info("created index", extra={"index": name, "alias": alias})
-    elif not es.indices.exists_alias(name=alias, index=name):
-        es.indices.put_alias(index=name, name=alias, is_write_index=True)
+    else:
+        # Fields added since the index was created (additions only: Elasticsearch refuses a change to an existing
+        # field, and that needs a new index version). Without them, strict mapping would refuse every new document.
+        es.indices.put_mapping(index=name, properties=MAPPINGS["properties"])
+        if not es.indices.exists_alias(name=alias, index=name):
+            es.indices.put_alias(index=name, name=alias, is_write_index=True)
     return name

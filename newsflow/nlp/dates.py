@@ -19,7 +19,9 @@ Relative dates
     a property of the text alone, so it is the same with and without a reference.
 
     - a bare weekday ("Monday", "on Friday", "this Monday") is the latest such day on or before the
-      reference (an article published on Monday 2016-11-28 saying "on Monday" means that day);
+      reference (an article published on Monday 2016-11-28 saying "on Monday" means that day), unless
+      its clause speaks of what is to come ("talks would resume on Wednesday", "could flood over the
+      weekend": ``ahead``, decided by `looks_ahead`), when it is the first such day after the reference;
     - "last Monday" is the latest such day strictly before the reference (2016-11-21 for that
       article; 2016-11-14 for one published on Sunday 2016-11-20) — news usage, and it agrees with
       the hand-labelled seed articles; "next Monday" is the first one strictly after it;
@@ -164,14 +166,41 @@ _CONNECTOR = re.compile(r"\s*(?:\b(?:and into|and in|and|to|until|till|through|t
 # -- entry point --------------------------------------------------------------------
 
 
-def normalise_date(text: str, reference: date | None) -> DateValue:
+def normalise_date(text: str, reference: date | None, ahead: bool = False) -> DateValue:
     """The ISO value of the DATE mention ``text``; relative texts resolved against ``reference`` only.
 
-    See the module docstring for the conventions. ``reference`` may be a ``datetime``: only its day
-    counts."""
+    ``ahead``: the sentence speaks of what is to come ("talks will resume on Wednesday", `looks_ahead`), so a
+    bare weekday or weekend is the next one, not the last. See the module docstring for the conventions.
+    ``reference`` may be a ``datetime``: only its day counts."""
     if isinstance(reference, datetime):
         reference = reference.date()
-    return _normalise(_clean(text), reference)
+    text = _clean(text)
+    if ahead:
+        text = _BARE_DAY.sub(r"coming \g<day>", text)
+    return _normalise(text, reference)
+
+
+# A weekday or weekend with nothing saying which ("Wednesday", "on Friday", "this weekend", "over the weekend").
+_BARE_DAY = re.compile(
+    r"^(?:(?:on|over|during|at|for|by|until|till) )?(?:(?:the|this) )?(?P<day>"
+    + "|".join(sorted(["weekend", *_WEEKDAY], key=len, reverse=True))
+    + r")\b(?! last week| next week)"
+)
+
+# Words that put the clause ahead of its publication: the future, reported future ("said talks would resume"),
+# intentions, schedules and possibilities. Read in the clause before the mention only, so "said on Monday that
+# talks will resume" keeps its Monday in the past.
+_AHEAD_WORDS = re.compile(
+    r"\b(?:will|would|shall|could|may|might|going to|(?:due|set|expected|scheduled|planned|slated|plans?|intends?|"
+    r"hopes?|aims?|agreed|promised|vowed|threatened) to|upcoming|forthcoming)\b|'ll\b"
+)
+
+
+def looks_ahead(text: str, start: int) -> bool:
+    """Whether the clause of ``text`` that ends at offset ``start`` (where a date mention begins) speaks of what
+    is still to come."""
+    clause = re.split(r"[.!?;:,\n]\s|\n", text[max(0, start - 200) : start])[-1]
+    return bool(_AHEAD_WORDS.search(clause))
 
 
 def _clean(text: str) -> str:

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet, RawArticle
-from newsflow.nlp.dates import normalise_date
+from newsflow.nlp.dates import looks_ahead, normalise_date
 from newsflow.nlp.entities import merge_entities
-from newsflow.nlp.recognise import ModelInfo, Recogniser, Span
+from newsflow.nlp.facets import decide
+from newsflow.nlp.language import Language, detect_language
+from newsflow.nlp.recognise import ModelInfo, Recogniser, Recognisers, Span
 from newsflow.text.clean import CleanArticle, clean_article
 
 # Bump when the enrichment's output changes for the same input and model.
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,13 @@ def reference_day(published: date | datetime | None) -> date | None:
     return published
 
 
-def enrich_batch(raws: list[RawArticle], recogniser: Recogniser, now: datetime) -> list[EnrichedArticle | Failure]:
-    """Enrich a batch; ``now`` stamps the version (monotonic per article across re-enrichments)."""
+def enrich_batch(
+    raws: list[RawArticle], recognisers: Recogniser | Recognisers, now: datetime, default_language: str = "en"
+) -> list[EnrichedArticle | Failure]:
+    """Enrich a batch; ``now`` stamps the version (monotonic per article across re-enrichments). Each article
+    goes to the recogniser of its language (given, else detected from its cleaned text); one whose language no
+    recogniser reads is indexed without entities, and says so."""
+    readers = Recognisers.of(recognisers)
     cleaned: list[CleanArticle | Failure] = []
     results: list[EnrichedArticle | Failure] = []
     for raw in raws:
@@ -42,11 +49,26 @@ def enrich_batch(raws: list[RawArticle], recogniser: Recogniser, now: datetime) 
             cleaned.append(clean_article(raw.content, raw.content_type, raw.title))
         except Exception as exc:  # noqa: BLE001 - a cleaner bug must cost one article, not the batch
             cleaned.append(Failure(raw.id, "enrich-crashed", f"cleaning failed: {type(exc).__name__}: {exc}"))
-    texts = [c.body if not isinstance(c, Failure) else "" for c in cleaned]
-    found = recogniser.spans(texts)
-    model = recogniser.info
+    languages = [
+        detect_language(c.body, raw.language if raw.language_given else None, default_language)
+        if not isinstance(c, Failure)
+        else None
+        for raw, c in zip(raws, cleaned, strict=True)
+    ]
+    # One pass of each recogniser over its language's articles: the model's batching is where the speed is.
+    found: list[list[Span] | Exception | None] = [None] * len(raws)
+    readers_of: dict[int, tuple[Recogniser, list[int]]] = {}
+    for i, language in enumerate(languages):
+        reader = readers.for_language(language.code) if language else None
+        if reader is not None:
+            readers_of.setdefault(id(reader), (reader, []))[1].append(i)
+    for reader, positions in readers_of.values():
+        texts = [cleaned[i].body for i in positions]  # type: ignore[union-attr]
+        for i, got in zip(positions, reader.spans(texts), strict=True):
+            found[i] = got
     version = int(now.timestamp() * 1_000_000)
-    for raw, clean, spans in zip(raws, cleaned, found, strict=True):
+    for i, (raw, clean) in enumerate(zip(raws, cleaned, strict=True)):
+        language, spans = languages[i], found[i]
         if isinstance(clean, Failure):
             results.append(clean)
         elif isinstance(spans, Exception):
@@ -54,14 +76,27 @@ def enrich_batch(raws: list[RawArticle], recogniser: Recogniser, now: datetime) 
         elif not clean.body.strip():
             results.append(Failure(raw.id, "no-article-text", "nothing is left once site clutter is removed"))
         else:
+            assert language is not None
+            reader = readers.for_language(language.code)
             try:
-                results.append(build(raw, clean, spans, model, now, version))
+                results.append(build(raw, clean, spans or [], language, reader.info if reader else None, now, version))
             except Exception as exc:  # noqa: BLE001
                 results.append(Failure(raw.id, "enrich-crashed", f"{type(exc).__name__}: {exc}"))
     return results
 
 
-def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: datetime, version: int) -> EnrichedArticle:
+NO_MODEL = ModelInfo("none", "-", ())
+
+
+def build(
+    raw: RawArticle,
+    clean,
+    spans: list[Span],
+    language: Language,
+    model: ModelInfo | None,
+    now: datetime,
+    version: int,
+) -> EnrichedArticle:
     if raw.published is not None:
         published, published_source = raw.published, "given"
     elif clean.published is not None:
@@ -70,12 +105,13 @@ def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: date
         published, published_source = None, "none"
     reference = reference_day(published)
 
-    merged = merge_entities(spans)
+    decided = decide(merge_entities(spans), clean.body)
+    merged = decided.merged
     dates = []
     for text, label, start, end in spans:
         if label != "DATE":
             continue
-        value = normalise_date(text, reference)
+        value = normalise_date(text, reference, ahead=looks_ahead(clean.body, start))
         dates.append(
             DateMention(
                 text=text,
@@ -88,7 +124,19 @@ def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: date
         )
 
     def facets(group) -> list[EntityFacet]:
-        return [EntityFacet(name=f.name, label=f.label, count=f.count, variants=list(f.variants)) for f in group]
+        out = []
+        for f in group:
+            where = decided.places.get(f.name) if group is merged.places else None
+            geo = {}
+            if where is not None:
+                geo = {
+                    "country_code": where.country_code,
+                    "geonames_id": where.geonames_id,
+                    "latitude": where.latitude,
+                    "longitude": where.longitude,
+                }
+            out.append(EntityFacet(name=f.name, label=f.label, count=f.count, variants=list(f.variants), **geo))
+        return out
 
     return EnrichedArticle(
         id=raw.id,
@@ -98,7 +146,11 @@ def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: date
         body=clean.body,
         url=raw.url,
         source=raw.source,
-        language=raw.language,
+        language=language.code,
+        language_source=language.source,
+        language_confidence=language.confidence,
+        entities_status="ok" if model is not None else f"no model for {language.code}",
+        authors=list(clean.authors),
         published=published,
         published_source=published_source,
         entities=[
@@ -111,6 +163,9 @@ def build(raw: RawArticle, clean, spans: list[Span], model: ModelInfo, now: date
         dates=dates,
         ingested_at=raw.ingested_at,
         enrichment=Enrichment(
-            model=model.name, model_version=model.version, pipeline_version=PIPELINE_VERSION, enriched_at=now
+            model=(model or NO_MODEL).name,
+            model_version=(model or NO_MODEL).version,
+            pipeline_version=PIPELINE_VERSION,
+            enriched_at=now,
         ),
     )

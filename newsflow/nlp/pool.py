@@ -22,7 +22,7 @@ from datetime import datetime
 
 from newsflow.contract import RawArticle
 from newsflow.nlp.enrichment import Failure, enrich_batch
-from newsflow.nlp.recognise import recogniser
+from newsflow.nlp.recognise import recognisers
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +51,26 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _init(
-    kind: str, model: str, components: str, reload_every: int, crash_marker: str = "", parent: int | None = None
+    kind: str,
+    model: str,
+    components: str,
+    reload_every: int,
+    crash_marker: str = "",
+    default_language: str = "en",
+    parent: int | None = None,
 ) -> None:
     if parent is not None and "parent-watch" not in {t.name for t in threading.enumerate()}:
         _die_with_parent(parent)
     _state.update(
+        args=(kind, model, components, reload_every, crash_marker, default_language),
         kind=kind,
         model=model,
         components=components,
         reload_every=reload_every,
         done=0,
-        recogniser=recogniser(kind, model, components),
+        recogniser=recognisers(kind, model, components),
         crash_marker=crash_marker,
+        default_language=default_language,
     )
 
 
@@ -70,10 +78,10 @@ def _work(raws: list[RawArticle], now: datetime):
     marker = _state["crash_marker"]
     if marker and any(marker in raw.content for raw in raws):
         os._exit(70)  # fault injection (NEWSFLOW_ENRICH_CRASH_MARKER): die as a native crash would, mid-batch
-    results = enrich_batch(raws, _state["recogniser"], now)
+    results = enrich_batch(raws, _state["recogniser"], now, _state["default_language"])
     _state["done"] += len(raws)
     if _state["done"] >= _state["reload_every"]:
-        _init(_state["kind"], _state["model"], _state["components"], _state["reload_every"], _state["crash_marker"])
+        _init(*_state["args"])
     return results
 
 
@@ -133,9 +141,16 @@ class SharedExclusive:
 
 class EnrichPool:
     def __init__(
-        self, kind: str, model: str, components: str, processes: int, reload_every: int, crash_marker: str = ""
+        self,
+        kind: str,
+        model: str,
+        components: str,
+        processes: int,
+        reload_every: int,
+        crash_marker: str = "",
+        default_language: str = "en",
     ):
-        self.args = (kind, model, components, reload_every, crash_marker)
+        self.args = (kind, model, components, reload_every, crash_marker, default_language)
         self.processes = processes
         self.executor = self._new_executor()
         self.broken = False

@@ -23,6 +23,7 @@ class ModelInfo:
     name: str
     version: str
     components: tuple[str, ...]
+    language: str = "*"  # ISO 639-1 of the texts it reads; "*" for a recogniser that reads any
 
 
 class Recogniser(Protocol):
@@ -58,8 +59,14 @@ def load(model: str, components: str):
         f"{nlp.meta.get('lang', 'xx')}_{nlp.meta.get('name', model)}",
         nlp.meta.get("version", "?"),
         tuple(nlp.pipe_names),
+        nlp.meta.get("lang", "*"),
     )
     return nlp, info
+
+
+# The labels of spaCy's WikiNER-trained pipelines (French, Spanish, Italian, ...), in newsflow's: LOC stays LOC
+# (a place) and MISC stays the model's own (an other entity).
+WIKINER_LABELS = {"PER": "PERSON"}
 
 
 # Longest text handed to spaCy in one piece. Longer articles are cut at paragraph (else line, else word)
@@ -90,6 +97,8 @@ class SpacyRecogniser:
 
     def __post_init__(self) -> None:
         self.nlp, self.info = load(self.model, self.components)
+        if not self.labels and "PER" in self.nlp.get_pipe("ner").labels:
+            self.labels = WIKINER_LABELS
 
     def spans(self, texts: list[str]) -> list[list[Span] | Exception]:
         return relabel(entity_spans(self.nlp, texts), self.labels)
@@ -102,6 +111,40 @@ def relabel(found: list[list[Span] | Exception], labels: dict[str, str]) -> list
     return [
         f if isinstance(f, Exception) else [(t, labels.get(label, label), a, b) for t, label, a, b in f] for f in found
     ]
+
+
+class Recognisers:
+    """One recogniser per language (the language its model reads). An article in a language none reads gets no
+    entities, and its document says so; a recogniser of language "*" reads them all."""
+
+    def __init__(self, recognisers: list[Recogniser]):
+        self.by_language: dict[str, Recogniser] = {}
+        for found in recognisers:
+            self.by_language.setdefault(found.info.language, found)
+
+    @classmethod
+    def of(cls, found: Recogniser | Recognisers) -> Recognisers:
+        return found if isinstance(found, Recognisers) else cls([found])
+
+    def for_language(self, language: str) -> Recogniser | None:
+        return self.by_language.get(language) or self.by_language.get("*")
+
+    @property
+    def info(self) -> ModelInfo:
+        """The first one's: what a process reports it runs."""
+        return next(iter(self.by_language.values())).info
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.by_language)
+
+
+def recognisers(kind: str, models: str, components: str) -> Recognisers:
+    """The recognisers of NEWSFLOW_RECOGNISER, one per model of NEWSFLOW_SPACY_MODEL (comma-separated), loaded."""
+    names = [m.strip() for m in models.split(",") if m.strip()]
+    if not names:
+        raise RuntimeError("NEWSFLOW_SPACY_MODEL names no model")
+    return Recognisers([recogniser(kind, name, components) for name in names])
 
 
 def recogniser(kind: str, model: str, components: str) -> Recogniser:

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+import ftfy
+
+from newsflow.text.byline import find_authors
 from newsflow.text.clutter import drop_clutter
 from newsflow.text.dateline import take_publication_date
 from newsflow.text.formats import from_html, from_markdown, html_to_text
@@ -30,11 +33,14 @@ class CleanArticle:
     published: date | datetime | None  # a date, or a naive datetime when the source gives a time
     published_source: Literal["extracted", "none"]
     removed: list[str] = field(default_factory=list)  # units dropped from the body (not the title)
+    authors: tuple[str, ...] = ()  # the byline's names
 
 
 def clean_article(content: str, content_type: str, given_title: str | None = None) -> CleanArticle:
     """The article body, title and publication date in ``content`` ("text/plain", "text/markdown" or
     "text/html"; anything else is read as plain text). A ``given_title`` wins over any found one."""
+    # Mojibake first ("Â\xa0" for a no-break space decoded twice, "â€™" for ’): every rule below reads words.
+    content = repair(content)
     kind = content_type.split(";")[0].strip().lower()
     title_hint: str | None = None
     date_hint: date | datetime | None = None
@@ -45,6 +51,7 @@ def clean_article(content: str, content_type: str, given_title: str | None = Non
     else:
         text = content
     units = split_units(text)
+    authors = find_authors(units)
     published, units, removed = take_publication_date(units)
     units, clutter = drop_clutter(units)
     removed += clutter
@@ -62,7 +69,16 @@ def clean_article(content: str, content_type: str, given_title: str | None = Non
         published=published,
         published_source="extracted" if published is not None else "none",
         removed=removed,
+        authors=tuple(authors),
     )
+
+
+def repair(text: str) -> str:
+    """``text`` with its encoding accidents undone (ftfy); HTML entities are left for the HTML reader, and text
+    with nothing to repair (most of it) costs one scan."""
+    if text.isascii():
+        return text
+    return ftfy.fix_text(text, unescape_html=False, uncurl_quotes=False, normalization="NFC")
 
 
 def has_article_text(content: str, content_type: str) -> bool:

@@ -758,7 +758,18 @@ def test_saved_objects_are_well_formed(saved_objects):
         if obj["type"] == "visualization":
             state = json.loads(obj["attributes"]["visState"])
             assert state["type"] not in ("region_map", "tile_map", "vega", "input_control_vis"), obj["id"]
-    assert not [o for o in saved_objects if o["type"] in ("map", "lens")], "no maps (and no Lens by design)"
+    assert not [o for o in saved_objects if o["type"] == "lens"], "no Lens by design"
+
+
+def test_the_map_shows_the_place_points_of_the_mapping_and_is_on_the_dashboard(saved_objects):
+    (the_map,) = [o for o in saved_objects if o["type"] == "map"]
+    layers = json.loads(the_map["attributes"]["layerListJSON"])
+    sources = [layer["sourceDescriptor"] for layer in layers if layer["sourceDescriptor"]["type"] == "ES_SEARCH"]
+    assert sources and all(mapping_fields()[s["geoField"]]["type"] == "geo_point" for s in sources)
+    refs = {r["name"]: r["id"] for r in the_map["references"]}
+    assert all(refs[s["indexPatternRefName"]] == "newsflow-articles" for s in sources)
+    (dash,) = [o for o in saved_objects if o["type"] == "dashboard"]
+    assert {"type": "map", "id": the_map["id"]} in [{"type": r["type"], "id": r["id"]} for r in dash["references"]]
 
 
 def test_data_view_covers_the_alias_with_published_as_time_field(saved_objects):

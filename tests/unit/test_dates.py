@@ -317,3 +317,26 @@ def test_a_reference_at_the_edge_of_the_calendar_gives_no_value_rather_than_a_cr
     found = normalise_date(text, reference)
     assert found.relative
     assert found.value is None or re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?(/\d{4}(-\d{2}(-\d{2})?)?)?", found.value)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention", "value"),
+    [
+        # Published on Monday 2023-10-02.
+        ("Talks would resume on Wednesday.", "Wednesday", "2023-10-04"),
+        ("The minister will visit on Friday.", "Friday", "2023-10-06"),
+        ("The river could burst its banks over the weekend.", "the weekend", "2023-10-07/2023-10-08"),
+        ("The vote is scheduled to take place on Thursday.", "Thursday", "2023-10-05"),
+        ("Workers walked out on Friday.", "Friday", "2023-09-29"),
+        ("He said on Friday that talks will resume.", "Friday", "2023-09-29"),
+        ("Talks will resume, the union said on Friday.", "Friday", "2023-09-29"),
+        ("Flooding hit the town over the weekend.", "the weekend", "2023-09-30/2023-10-01"),
+        # Which one it is, the text says; the tense does not move it.
+        ("The minister will visit last Friday's site.", "last Friday", "2023-09-29"),
+    ],
+)
+def test_a_bare_weekday_in_a_clause_about_what_is_to_come_is_the_next_one(sentence, mention, value):
+    from newsflow.nlp.dates import looks_ahead
+
+    ahead = looks_ahead(sentence, sentence.index(mention))
+    assert normalise_date(mention, date(2023, 10, 2), ahead=ahead).value == value

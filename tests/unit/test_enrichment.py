@@ -58,3 +58,32 @@ def test_a_label_map_turns_a_models_labels_into_newsflows():
 def test_another_recogniser_is_one_setting_away():
     found = recogniser("tests.factories:FakeRecogniser", "any-model", "ner")
     assert isinstance(found, FakeRecogniser) and found.info.name == "fake_model"
+
+
+FRENCH = (
+    "Ada Lind a visité Riverton lundi. Le gouvernement a présenté un plan pour les hôpitaux de la région, et les "
+    "syndicats ont salué l'annonce avant la fin de l'année."
+)
+
+
+def test_each_article_goes_to_the_recogniser_of_its_language_and_one_with_none_says_so():
+    from newsflow.nlp.recognise import Recognisers
+
+    english_only = Recognisers([FakeRecogniser(language="en")])
+    english, french = enrich_batch(
+        [raw("Ada Lind opened the Riverton bridge on Monday, the mayor of the town said."), raw(FRENCH)],
+        english_only,
+        NOW,
+    )
+    assert (english.language, english.entities_status, [f.name for f in english.people]) == ("en", "ok", ["Ada Lind"])
+    assert (french.language, french.language_source) == ("fr", "detected") and french.language_confidence > 0.9
+    assert french.entities_status == "no model for fr" and not french.people and not french.entities
+    assert french.enrichment.model == "none" and french.body  # indexed all the same, searchable by its words
+    both = Recognisers([FakeRecogniser(language="en"), FakeRecogniser(language="fr")])
+    (again,) = enrich_batch([raw(FRENCH)], both, NOW)
+    assert again.entities_status == "ok" and [f.name for f in again.people] == ["Ada Lind"]
+
+
+def test_a_language_given_with_the_article_is_taken_as_given():
+    (article,) = enrich_batch([raw(FRENCH, language="en")], FakeRecogniser(), NOW)
+    assert (article.language, article.language_source, article.language_confidence) == ("en", "given", None)

@@ -25,10 +25,32 @@ def test_todays_reader_reads_the_current_example_and_writes_it_back_unchanged(in
     assert dict(again_headers) == dict(headers)
 
 
+def newer_minor(info) -> str:
+    major, minor = info.version.split(".")
+    return f"{major}.{int(minor) + 1}"
+
+
 @pytest.mark.parametrize("info", WIRE, ids=lambda i: i.name)
 def test_a_newer_minor_version_is_read_and_its_new_field_ignored(info):
-    value, headers = load(info, "1.1")
+    value, headers = load(info, newer_minor(info))
     assert decode(value, headers, info.model) == decode(*load(info, info.version), info.model)
+
+
+@pytest.mark.parametrize("info", WIRE, ids=lambda i: i.name)
+def test_every_older_minor_version_is_still_read_its_missing_fields_defaulted(info):
+    major, minor = (int(p) for p in info.version.split("."))
+    for older in range(minor):
+        value, headers = load(info, f"{major}.{older}")
+        message = decode(value, headers, info.model)
+        old_fields = set(json.loads(value))
+        assert old_fields < set(info.model.model_fields)
+        current = decode(*load(info, info.version), info.model)
+        # The fields both versions have read the same; the added ones take their defaults.
+        assert {k: v for k, v in message.model_dump().items() if k in old_fields} == {
+            k: v for k, v in current.model_dump().items() if k in old_fields
+        }
+        for name in set(info.model.model_fields) - old_fields:
+            assert getattr(message, name) == info.model.model_fields[name].get_default(call_default_factory=True)
 
 
 @pytest.mark.parametrize("info", WIRE, ids=lambda i: i.name)

@@ -32,7 +32,7 @@ def test_encoded_message_validates_against_its_json_schema():
     schema = json.loads((JSON_DIR / REGISTRY["newsflow.article.raw"].json_file).read_text())
     jsonschema.validate(json.loads(value), schema)
     assert dict(headers)[HEADER_SCHEMA] == b"newsflow.article.raw"
-    assert dict(headers)[HEADER_VERSION] == b"1.0"
+    assert dict(headers)[HEADER_VERSION] == REGISTRY["newsflow.article.raw"].version.encode()
 
 
 def test_round_trip():

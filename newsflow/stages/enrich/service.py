@@ -30,6 +30,7 @@ def main() -> None:
         settings.enrich_processes,
         settings.enrich_reload_every,
         settings.enrich_crash_marker,
+        settings.default_language,
     )
     app, enricher = build(settings, pool)
     http = ServiceHTTP(

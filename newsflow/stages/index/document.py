@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from newsflow.contract import EnrichedArticle
 
+_FACET_FIELDS = ("name", "label", "count", "variants", "country_code", "geonames_id", "latitude", "longitude")
+
 
 def to_document(article: EnrichedArticle, indexed_at: datetime) -> dict:
     doc = article.model_dump(mode="json")
@@ -16,7 +18,10 @@ def to_document(article: EnrichedArticle, indexed_at: datetime) -> dict:
     ]
     for group in ("people", "organisations", "places", "other_entities"):
         doc[group] = [f["name"] for f in doc[group]]
-    doc["entity_facets"] = [{k: f[k] for k in ("name", "label", "count", "variants")} for f in facets]
+    doc["entity_facets"] = [{k: f[k] for k in _FACET_FIELDS if f.get(k) is not None} for f in facets]
+    located = [f for f in doc["entity_facets"] if f.get("latitude") is not None and f.get("longitude") is not None]
+    doc["place_points"] = [{"lat": f["latitude"], "lon": f["longitude"]} for f in located]
+    doc["place_countries"] = sorted({f["country_code"] for f in doc["entity_facets"] if f.get("country_code")})
     doc["mentioned_days"] = sorted(
         {d["value"] for d in doc["dates"] if d["granularity"] == "day" and _is_day(d["value"])}
     )

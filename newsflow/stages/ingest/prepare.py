@@ -73,7 +73,8 @@ def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes
         url=sub.url,
         source=sub.source,
         published=sub.published,
-        language=sub.language,
+        language=sub.language or "en",
+        language_given=sub.language is not None,
         origin=origin,
         ingested_at=now,
     )
