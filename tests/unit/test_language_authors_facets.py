@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from newsflow.nlp.entities import Facet, MergedEntities, Mention
+from newsflow.nlp.entities import Facet, Mention, MergedEntities
 from newsflow.nlp.facets import decide
 from newsflow.nlp.gazetteer import lookup
 from newsflow.nlp.language import detect_language
