@@ -126,3 +126,45 @@ def test_a_stage_that_dead_letters_everything_stops_instead_of_draining_its_topi
         wait_until(lambda: count(es, stack.alias) == 3, 60, "the good articles after the fix")
         # The letters of before again (they were never committed), then all 30.
         assert len(read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), before + 30)) == before + 30
+
+
+def test_an_index_made_before_the_new_fields_takes_them_and_places_are_searchable_on_a_map(stack, tmp_path):
+    """An index created with the 1.0 mapping (no authors, languages or place points) is given the added fields when
+    index starts, so a 1.1 document is not refused by the strict mapping; its place is found by distance."""
+    from newsflow.contract import EntityFacet
+    from newsflow.contract.mapping import MAPPINGS, index_name
+
+    added = {"authors", "language_source", "language_confidence", "entities_status", "place_points", "place_countries"}
+    old = {**MAPPINGS, "properties": {k: v for k, v in MAPPINGS["properties"].items() if k not in added}}
+    es = es_client(stack)
+    es.indices.create(index=index_name(stack.alias, 1), mappings=old, aliases={stack.alias: {"is_write_index": True}})
+    assert (
+        "authors" not in es.indices.get_mapping(index=stack.alias)[index_name(stack.alias, 1)]["mappings"]["properties"]
+    )
+    article = enriched("located").model_copy(
+        update={
+            "authors": ["Jane Roe"],
+            "language_source": "detected",
+            "places": [
+                EntityFacet(
+                    name="Gothenburg",
+                    label="GPE",
+                    count=1,
+                    country_code="SE",
+                    geonames_id=2711537,
+                    latitude=57.70716,
+                    longitude=11.96679,
+                )
+            ],
+        }
+    )
+    env = service_env(stack, tmp_path, NEWSFLOW_BULK_MAX_WAIT_S="0.2")
+    with service("index", env, tmp_path):
+        produce(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), [record(article)])
+        wait_until(lambda: count(es, stack.alias) == 1, 60, "the located article")
+    near = {"geo_distance": {"distance": "20km", "place_points": {"lat": 57.7, "lon": 11.97}}}
+    far = {"geo_distance": {"distance": "20km", "place_points": {"lat": 59.33, "lon": 18.07}}}
+    assert es.count(index=stack.alias, query=near)["count"] == 1
+    assert es.count(index=stack.alias, query=far)["count"] == 0
+    assert count(es, stack.alias, term={"authors": "Jane Roe"}) == 1
+    assert count(es, stack.alias, term={"place_countries": "SE"}) == 1
