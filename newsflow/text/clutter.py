@@ -21,7 +21,12 @@ _FURNITURE = re.compile(
     r"|sponsored( content| by .{1,40})?|(paid|partner) content|\d+\s*(min(ute)?s?|mins?)( read| to read)?"
     r"|listen( to this (article|story))?( \d+:\d+)?|(view|open) (gallery|image|slideshow|photos)"
     r"|(image|photo) \d+ of \d+"
-    r"|(\d+ )?comments?( \(\d+\))?|leave a (comment|reply)|(join|start) the (conversation|discussion)|comment policy"
+    r"|((\d+|no) )?comments?( \(\d+\))?|leave a (comment|reply)|post a comment"
+    r"|(join|start) the (conversation|discussion)|comment policy|(newer|older) posts?|\(?page \d+ of \d+\)?"
+    r"|in this issue|full (text|story|article)"
+    # The same furniture in the other languages newsflow reads (French, Spanish).
+    r"|partager|lire (aussi|la suite|plus)\b.{0,60}|texte intégral|publicité|(\d+ )?commentaires?|abonnez-vous\b.{0,60}"
+    r"|compartir|leer (más|también)\b.{0,60}|publicidad|(\d+ )?comentarios?|suscríbete\b.{0,60}"
     r"|follow (us|me)\b.{0,40}|subscribe\b.{0,60}|sign (up|in)\b.{0,60}|log ?in|register (now|here|today|for)\b.{0,40}"
     r"|donate( now| today| here)?|support us|click (here|to enlarge|to expand)\b.{0,40}|enlarge( image)?"
     r"|(tags?|topics?|filed under|categor(y|ies)|keywords?)\s*:.*"
@@ -41,7 +46,8 @@ _PROMPT_START = re.compile(
 _ADDRESS = re.compile(r"\b(you|your|yours|you're|we|we're|us|our|ours)\b", re.IGNORECASE)
 _SITE_WORDS = re.compile(
     r"\b(articles?|readers?|comments?|commenting|commenters?|donat\w*|subscri\w*|newsletters?|journalism"
-    r"|advertis\w*|cookies?|privacy|membership|contribut\w*|post(s|ing)?|content|website|site|archive"
+    r"|advertis\w*|cookies?|privacy|membership|contribut\w*|post(s|ing)?|content|website|site|archive|stories"
+    r"|issues?|magazine"
     r"|category|preview|moderat\w*|delete[ds]?|inbox|sign(ing)? up|log(ging)? in|account|paywall|ad-?blockers?)\b",
     re.IGNORECASE,
 )
@@ -62,12 +68,22 @@ _ATTRIBUTION = re.compile(r"^[-–—―]\s*[A-Z][\w.'’-]*\s+[A-Z][\w'’-]*(\
 _BYLINE = re.compile(r"^by\s+\S+(\s+\S+){0,5}$", re.IGNORECASE)
 
 
+# A page template's field: "Média : CNews", "Intervenant(s) :", "Source: AP" - a label of one or two words, a
+# colon, and a value of at most two; or a label whose value is missing ("Posted on", "Prononcé le").
+_FIELD = re.compile(r"^[^\W\d][\w()'’-]*(?:\s[\w()'’-]+)?\s?:(?:\s*[\w.'’&-]+){0,2}\s*$")
+_EMPTY_FIELD = re.compile(
+    r"^[^\W\d]\w*(?:\s\w+)?\s(?:on|at|by|in|of|le|la|les|du|de|des|par|el|del|por|en)$", re.IGNORECASE
+)
+
+
 def _furniture_reason(unit: str) -> str | None:
     words = words_of(unit)
     short = len(words) <= 15
     trimmed = unit.strip(_FURNITURE_TRIM)
     if short and (not trimmed or _FURNITURE.fullmatch(trimmed)):
         return "furniture"
+    if len(words) <= 5 and (_FIELD.match(unit.strip()) or _EMPTY_FIELD.match(unit.strip())):
+        return "field"
     if short and _PROMPT_START.match(trimmed):
         return "prompt"
     if re.fullmatch(r"\[[^\]]{0,80}\]", unit):

@@ -518,3 +518,46 @@ def test_a_long_article_is_kept_whole():
     text = "Canal wall survey\n\nPublished: 2 May 2025\n\n" + "\n\n".join(paragraph.format(n=n) for n in range(1500))
     c = clean_article(text, "text/plain")
     assert len(paragraphs(c.body)) == 1500 and c.published == date(2025, 5, 2)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "No comments:",
+        "3 Comments",
+        "Post a Comment",
+        "Older Post",
+        "(Page 2 of 2)",
+        "In This Issue",
+        "Média : CNews",
+        "Intervenant(s) :",
+        "Source: AP",
+        "Posted on",
+        "Prononcé le",
+        "Texte intégral",
+        "Lire aussi : la réforme en trois points",
+        "Leer más",
+    ],
+)
+def test_page_fields_comment_counts_and_markers_go_in_any_of_the_languages_read(line):
+    body = "The council approved the budget on Tuesday after a long debate about the harbour."
+    after = (
+        "Residents welcomed the decision at the meeting, and the mayor thanked them for their patience with the works."
+    )
+    clean = clean_article(f"{body}\n\n{line}\n\n{after}", "text/plain")
+    assert line.strip() not in clean.body and body in clean.body and after in clean.body
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Update: police arrest three men after the raid",
+        "Holm said: the plan is ready and the beds will be funded.",
+        "The talks began on Monday.",
+    ],
+)
+def test_a_sentence_with_a_colon_is_no_page_field(line):
+    clean = clean_article(
+        f"The council approved the budget on Tuesday.\n\n{line}\n\nResidents welcomed it.", "text/plain"
+    )
+    assert line in clean.body
