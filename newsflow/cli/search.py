@@ -9,11 +9,24 @@ def query_body(query: str, size: int) -> dict:
         "query": {
             "multi_match": {
                 "query": query,
-                "fields": ["title^3", "body", "people^2", "organisations^2", "places^2", "other_entities"],
+                "fields": [
+                    "title^3",
+                    "body",
+                    "body.standard",
+                    "people^2",
+                    "organisations^2",
+                    "places^2",
+                    "other_entities",
+                ],
                 "type": "best_fields",
             }
         },
-        "highlight": {"fields": {"body": {"fragment_size": 160, "number_of_fragments": 1}}},
+        "highlight": {
+            "fields": {
+                "body": {"fragment_size": 160, "number_of_fragments": 1},
+                "body.standard": {"fragment_size": 160, "number_of_fragments": 1},
+            }
+        },
     }
 
 
@@ -37,5 +50,7 @@ def summarise(hit: dict, top: int = 5) -> dict:
         "organisations": top_names("organisations"),
         "places": top_names("places"),
         "dates": [f"{d['text']} → {d['value']}" for d in dates[:top]],
-        "highlight": (hit.get("highlight", {}).get("body") or [None])[0],
+        "highlight": (hit.get("highlight", {}).get("body") or hit.get("highlight", {}).get("body.standard") or [None])[
+            0
+        ],
     }

@@ -36,7 +36,14 @@ MAPPINGS = {
             "fields": {"keyword": {"type": "keyword", "ignore_above": 512}},
         },
         "title_source": {"type": "keyword"},
-        "body": {"type": "text", "analyzer": "english"},
+        # english stems English ("bridges" finds "bridge"); body.standard keeps every language's words as they
+        # are (lower-cased, split on Unicode word breaks), so a French or Arabic article is found by its own words
+        # without English stemming and stop words cutting them.
+        "body": {
+            "type": "text",
+            "analyzer": "english",
+            "fields": {"standard": {"type": "text", "analyzer": "standard"}},
+        },
         "url": {"type": "keyword"},
         "source": {"type": "keyword"},
         "language": {"type": "keyword"},

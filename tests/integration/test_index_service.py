@@ -135,7 +135,9 @@ def test_an_index_made_before_the_new_fields_takes_them_and_places_are_searchabl
     from newsflow.contract.mapping import MAPPINGS, index_name
 
     added = {"authors", "language_source", "language_confidence", "entities_status", "place_points", "place_countries"}
-    old = {**MAPPINGS, "properties": {k: v for k, v in MAPPINGS["properties"].items() if k not in added}}
+    old_properties = {k: v for k, v in MAPPINGS["properties"].items() if k not in added}
+    old_properties["body"] = {"type": "text", "analyzer": "english"}  # body.standard came with 1.1 too
+    old = {**MAPPINGS, "properties": old_properties}
     es = es_client(stack)
     es.indices.create(index=index_name(stack.alias, 1), mappings=old, aliases={stack.alias: {"is_write_index": True}})
     assert (
@@ -168,3 +170,4 @@ def test_an_index_made_before_the_new_fields_takes_them_and_places_are_searchabl
     assert es.count(index=stack.alias, query=far)["count"] == 0
     assert count(es, stack.alias, term={"authors": "Jane Roe"}) == 1
     assert count(es, stack.alias, term={"place_countries": "SE"}) == 1
+    assert count(es, stack.alias, match={"body.standard": "bridge"}) == 1
