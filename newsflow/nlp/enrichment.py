@@ -7,6 +7,7 @@ back as a ``Failure`` for the caller to dead-letter.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,6 +18,7 @@ from newsflow.nlp.facets import decide
 from newsflow.nlp.language import Language, detect_language
 from newsflow.nlp.recognise import ModelInfo, Recogniser, Recognisers, Span
 from newsflow.text.clean import CleanArticle, clean_article
+from newsflow.text.datewords import search_dates_in
 
 # Bump when the enrichment's output changes for the same input and model.
 PIPELINE_VERSION = "1.1.0"
@@ -122,6 +124,22 @@ def build(
                 relative=value.relative,
             )
         )
+
+    if not dates and language.code != "en":
+        # The recogniser of this language finds no dates (spaCy's French and other WikiNER models have no DATE
+        # label), or there is none: dateparser's multilingual search instead.
+        base = datetime(reference.year, reference.month, reference.day) if reference else None
+        for text, start, end, iso, granularity in search_dates_in(clean.body, language.code, base):
+            dates.append(
+                DateMention(
+                    text=text,
+                    start=start,
+                    end=end,
+                    value=iso,
+                    granularity=granularity,
+                    relative=not re.search(r"\d", text),
+                )
+            )
 
     def facets(group) -> list[EntityFacet]:
         out = []

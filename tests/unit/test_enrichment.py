@@ -87,3 +87,17 @@ def test_each_article_goes_to_the_recogniser_of_its_language_and_one_with_none_s
 def test_a_language_given_with_the_article_is_taken_as_given():
     (article,) = enrich_batch([raw(FRENCH, language="en")], FakeRecogniser(), NOW)
     assert (article.language, article.language_source, article.language_confidence) == ("en", "given", None)
+
+
+def test_an_article_whose_recogniser_finds_no_dates_gets_them_from_its_own_language():
+    text = (
+        "Le ministre a présenté le plan le 9 décembre 2022 devant les députés. Hier, les syndicats ont répondu, "
+        "et je pense que la réforme sera votée en 2023, a-t-il dit."
+    )
+    (article,) = enrich_batch([raw(text, published="2022-12-12")], FakeRecogniser(names={}), NOW)
+    found = {(d.text, d.value) for d in article.dates}
+    assert ("9 décembre 2022", "2022-12-09") in found and ("2023", "2023") in found
+    assert ("Hier", "2022-12-11") in found  # relative, against the publication date
+    assert not [d for d in article.dates if d.text.lower() in ("je", "me")]  # dateparser's readings of pronouns
+    (undated,) = enrich_batch([raw(text)], FakeRecogniser(names={}), NOW)
+    assert {d.text: d.value for d in undated.dates}["Hier"] is None  # never against today's clock
