@@ -8,7 +8,7 @@ back as a ``Failure`` for the caller to dead-letter.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet, RawArticle
@@ -18,6 +18,7 @@ from newsflow.nlp.facets import decide
 from newsflow.nlp.language import Language, detect_language
 from newsflow.nlp.recognise import ModelInfo, Recogniser, Recognisers, Span
 from newsflow.text.clean import CleanArticle, clean_article
+from newsflow.text.dateline import take_dateline_in
 from newsflow.text.datewords import search_dates_in
 
 # Bump when the enrichment's output changes for the same input and model.
@@ -57,6 +58,11 @@ def enrich_batch(
         else None
         for raw, c in zip(raws, cleaned, strict=True)
     ]
+    for i, (clean, language) in enumerate(zip(cleaned, languages, strict=True)):
+        if language is not None and language.code != "en" and not isinstance(clean, Failure) and not clean.published:
+            published, body = take_dateline_in(clean.body, language.code)
+            if published is not None:
+                cleaned[i] = replace(clean, body=body, published=published, published_source="extracted")
     # One pass of each recogniser over its language's articles: the model's batching is where the speed is.
     found: list[list[Span] | Exception | None] = [None] * len(raws)
     readers_of: dict[int, tuple[Recogniser, list[int]]] = {}

@@ -15,7 +15,9 @@ The checks, in order, for each merged entity:
    "X fighters", "members of X", "the X group", or a list of organisations it is named in ("the Front, X and
    the Brigade") an organisation. A one-word "organisation" that is a city in
    the gazetteer and is spoken of as a location ("in X", "near X") is that city.
-4. People. A person's name has two words or more ("Ada Lind"), or is a single word the article treats as a
+4. Shape again. A person or place whose name starts in lower case, bar a particle ("al-Assad"), is a
+   description the model took for a name ("président de la Métropole"): "other".
+5. People. A person's name has two words or more ("Ada Lind"), or is a single word the article treats as a
    person (as in 3). A one-word "person" in capitals ("SANA") is an acronym: an organisation. The others go
    to "other".
 
@@ -97,6 +99,8 @@ _LIST_GAP = re.compile(r"\s*(?:,|,?\s+and|,?\s+or|&)\s+")
 
 def _label(f: Facet, group: str, body: str, listed_with: str | None = None) -> str:
     names = (f.name, *f.variants)
+    if group in ("people", "places") and not _capitalised(f.name):
+        return "MISC"  # "président de la Métropole", "gare de Vaulx-en-Velin": a description, not a name
     org_shaped = any(_ORG_SHAPE.search(n) for n in names)
     if f.label == "FAC":
         return "ORG" if org_shaped else "MISC"
@@ -127,6 +131,14 @@ def _label(f: Facet, group: str, body: str, listed_with: str | None = None) -> s
             return "ORG"
         return f.label if person else "MISC"
     return f.label
+
+
+def _capitalised(name: str) -> bool:
+    """Whether a name starts as names do: a capital, or a particle before one ("al-Assad", "de Gaulle")."""
+    first = name.split()[0]
+    if first[:1].isupper() or not first[:1].isalpha() or not first[:1].islower():
+        return True
+    return bool(re.match(r"^(?:al|el|ad|as|ash|an|ar|at|az|bin|ibn|de|van|von|da|di|du|del|la|le)(?:-|$)", first))
 
 
 def _treated_as_person(names: tuple[str, ...], body: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from newsflow.text.datewords import MONTH_ALTERNATIVES, ask_dateparser, only_reading
+from newsflow.text.datewords import MONTH_ALTERNATIVES, ask_dateparser, only_reading, search_dates_in
 from newsflow.text.units import ends_sentence, is_prose, words_of
 
 _MONTH = rf"({MONTH_ALTERNATIVES})\.?"
@@ -99,3 +99,20 @@ def _numeric_as_iso(match: re.Match) -> str | None:
         return None
     clock = match.group("time") or match.group("lead")
     return f"{day_iso} {clock}" if clock else day_iso
+
+
+def take_dateline_in(body: str, language: str) -> tuple[date | None, str]:
+    """For an article in another language than English, whose datelines the rules above do not read ("Publié le
+    12 mars 2025", "Publicado el 3 de mayo de 2013"): the day of the first short paragraph near the top that is
+    a dateline in ``language`` (dateparser), and the body without it. (None, body) when there is none."""
+    paragraphs = body.split("\n\n")
+    prose_seen = 0
+    for i, unit in enumerate(paragraphs[:_HEADER_UNITS]):
+        if len(words_of(unit)) <= 10 and not ends_sentence(unit):
+            for _text, _start, _end, value, granularity in search_dates_in(unit, language, None):
+                if granularity == "day" and value is not None:
+                    return date.fromisoformat(value), "\n\n".join(paragraphs[:i] + paragraphs[i + 1 :])
+        prose_seen += is_prose(unit)
+        if prose_seen >= 3:
+            break
+    return None, body

@@ -68,7 +68,11 @@ def ask_dateparser(text: str, parts: list[str], base: datetime | None = None) ->
 
 
 # A time or a duration, not a date: "20 minutes", "3 heures", "10 horas", "14:30".
-_TIME = re.compile(r"\d+\s*(?:min\w*|heures?|hours?|horas?|h\b|sec\w*|s\b)|\d{1,2}[:h]\d{2}", re.IGNORECASE)
+_TIME = re.compile(
+    r"\d+\s*(?:min\w*|h\b|s\b)|\d{1,2}[:h]\d{2}|\b(?:heures?|minutes?|secondes?|horas?|minutos?|segundos?|hours?|"
+    r"seconds?)\b",
+    re.IGNORECASE,
+)
 
 
 def search_dates_in(
