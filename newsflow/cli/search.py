@@ -46,6 +46,7 @@ def summarise(hit: dict, top: int = 5) -> dict:
         "source": src.get("source"),
         "url": src.get("url"),
         "published": src.get("published"),
+        "language": src.get("language"),
         "people": top_names("people"),
         "organisations": top_names("organisations"),
         "places": top_names("places"),

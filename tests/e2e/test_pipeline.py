@@ -91,6 +91,16 @@ def test_examples_become_searchable_with_entities_and_dates(deployment):
     assert {"text": "last Friday", "value": "2025-02-28"}.items() <= next(
         d for d in bridge["dates"] if d["text"] == "last Friday"
     ).items()
+    # The French example: detected as French, read by the French model, its place on the map, its dates its own.
+    (tram,) = search(deployment, "tramway Villeurbanne")
+    assert (tram["language"], tram["language_source"], tram["entities_status"]) == ("fr", "detected", "ok")
+    assert tram["enrichment"]["model"] == "fr_core_news_sm" and "Bruno Bernard" in tram["people"]
+    assert (
+        tram["published"] == "2025-03-12"
+        and {"text": "mardi", "value": "2025-03-11"}.items()
+        <= next(d for d in tram["dates"] if d["text"] == "mardi").items()
+    )
+    assert "Villeurbanne" in tram["places"] and tram["place_countries"] == ["FR"] and len(tram["place_points"]) == 1
 
 
 def test_seed_articles_become_searchable(deployment, seeds_dir):

@@ -143,3 +143,21 @@ def test_places_the_gazetteer_knows_carry_where_they_are_in_the_country_of_focus
     decided = decide(merged(("Paris", "GPE", 1), ("Texas", "GPE", 3), ("Dallas", "GPE", 1)), "")
     assert decided.places["Paris"].country_code == "US" and decided.places["Texas"].kind == "state"
     assert lookup("Nowhere-on-the-map") is None
+
+
+def test_a_description_the_model_took_for_a_name_is_no_person_or_place():
+    got = groups_of(
+        decide(merged(("président de la Métropole", "PERSON", 1), ("al-Assad", "PERSON", 2)), "al-Assad said")
+    )
+    assert got["other"] == ["président de la Métropole"] and got["people"] == ["al-Assad"]
+
+
+def test_a_dateline_in_the_articles_own_language_is_its_publication_date():
+    from datetime import date
+
+    from newsflow.text.dateline import take_dateline_in
+
+    body = "Publié le 12 mars 2025\n\nLa ligne de tramway a été inaugurée mardi devant les habitants du quartier."
+    assert take_dateline_in(body, "fr") == (date(2025, 3, 12), body.split("\n\n")[1])
+    sentence = "La ligne a été inaugurée le 12 mars 2025 devant les habitants du quartier et les élus."
+    assert take_dateline_in(sentence, "fr") == (None, sentence)  # a date inside a sentence is no dateline
