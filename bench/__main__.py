@@ -18,6 +18,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -365,6 +366,9 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="default bench-results/bench-<stack>.json")
     args = parser.parse_args()
     out_path = Path(args.out or f"bench-results/bench-{args.stack}.json")
+    # SIGTERM (a timeout, a CI runner giving up) would end the process without the `finally` that stops the stack
+    # it started; as an exception, it runs it: the stack and the services do not outlive the bench.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     from newsflow.stages.enrich.settings import EnrichSettings
     from newsflow.text.clean import clean_article
