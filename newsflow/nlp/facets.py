@@ -62,9 +62,10 @@ def decide(merged: MergedEntities, body: str) -> Decided:
     groups: dict[str, list[Facet]] = {"people": [], "organisations": [], "places": [], "other": []}
     relabelled: dict[str, str] = {}
     listed_with = _listed_with(merged, body)
+    context = _Context.of(body)
     for group in groups:
         for f in getattr(merged, group):
-            label = _label(f, group, body, listed_with.get(f.name))
+            label = _label(f, group, context, listed_with.get(f.name))
             groups[GROUPS[label]].append(replace(f, label=label) if label != f.label else f)
             if label != f.label:
                 relabelled[f.name] = label
@@ -97,7 +98,7 @@ def _listed_with(merged: MergedEntities, body: str) -> dict[str, str]:
 _LIST_GAP = re.compile(r"\s*(?:,|,?\s+and|,?\s+or|&)\s+")
 
 
-def _label(f: Facet, group: str, body: str, listed_with: str | None = None) -> str:
+def _label(f: Facet, group: str, context: _Context, listed_with: str | None = None) -> str:
     names = (f.name, *f.variants)
     if group in ("people", "places") and not _capitalised(f.name):
         return "MISC"  # "président de la Métropole", "gare de Vaulx-en-Velin": a description, not a name
@@ -117,12 +118,12 @@ def _label(f: Facet, group: str, body: str, listed_with: str | None = None) -> s
             and where.population >= CITY_OVERRULES
         ):
             return "GPE"
-    person = group == "people" and _treated_as_person(names, body)
+    person = group == "people" and context.person(names)
     if group in ("people", "organisations") and not person:
-        located = _located(names, body)
+        located = context.located(names)
         if located and (group == "people" or (where := lookup(f.name)) is not None and where.kind == "city"):
             return "GPE"
-        if group == "people" and (_organised(names, body) or listed_with == "ORG"):
+        if group == "people" and (context.organised(names) or listed_with == "ORG"):
             return "ORG"
     if group == "people":
         if len(f.name.split()) >= 2:
@@ -141,33 +142,86 @@ def _capitalised(name: str) -> bool:
     return bool(re.match(r"^(?:al|el|ad|as|ash|an|ar|at|az|bin|ibn|de|van|von|da|di|du|del|la|le)(?:-|$)", first))
 
 
-def _treated_as_person(names: tuple[str, ...], body: str) -> bool:
-    for name in names:
-        n = re.escape(name)
-        if re.search(rf"\b{_COURTESY}\s+{n}\b|\b{n},?\s+{_SPEECH}\b|\b{_SPEECH}\s+{n}\b", body):
-            return True
-    return False
-
-
 _PLACE_NOUNS = r"(?:village|town|city|district|neighbou?rhood|suburb|area|province|region|county|state|capital|port)"
-_LOCATIVE = rf"(?:\b(?:in|near|outside|around|into|across|towards?)\s+|\bthe\s+{_PLACE_NOUNS}\s+of\s+)"
 _MEMBERS = r"(?:group|fighters|militants|rebels|militia|members|brigade|insurgents|statement|spokesm[ae]n|spokesperson)"
+# Where in an article a name may stand right after (or right before) words that say what it is. Found in one pass
+# each over the body, then every name is checked against the offsets: a pattern per name would cost a regex
+# compile and a scan of the whole body each, most of what this module would otherwise cost.
+_AFTER_COURTESY = re.compile(rf"\b{_COURTESY}\s+")
+_AFTER_SPEECH = re.compile(rf"\b{_SPEECH}\s+")
+_BEFORE_SPEECH = re.compile(rf",?\s+{_SPEECH}\b")
+_AFTER_LOCATIVE = re.compile(rf"\b(?:in|near|outside|around|into|across|towards?)\s+|\bthe\s+{_PLACE_NOUNS}\s+of\s+")
+_BEFORE_MEMBERS = re.compile(rf"\s+{_MEMBERS}\b")
+_AFTER_MEMBERS_OF = re.compile(r"\b(?:members|fighters|ranks|leaders?|commanders?) of (?:the )?")
 
 
-def _located(names: tuple[str, ...], body: str) -> bool:
-    """Whether the article speaks of the name as a location at least once and never as a speaker."""
-    return any(re.search(rf"{_LOCATIVE}{re.escape(n)}\b", body) for n in names)
+@dataclass(frozen=True)
+class _Context:
+    """The offsets of one article where such words end (a name may start there) or begin (one may end there)."""
 
+    body: str
+    courtesy: tuple[int, ...]
+    speech_after: tuple[int, ...]
+    speech_before: tuple[int, ...]
+    locative: tuple[int, ...]
+    members_before: tuple[int, ...]
+    members_of: tuple[int, ...]
 
-def _organised(names: tuple[str, ...], body: str) -> bool:
-    """Whether the article speaks of the name as a group: "X fighters", "members of X", "the X group"."""
-    for name in names:
-        n = re.escape(name)
-        if re.search(
-            rf"\b{n}\s+{_MEMBERS}\b|\b(?:members|fighters|ranks|leaders?|commanders?) of (?:the )?{n}\b", body
-        ):
-            return True
-    return False
+    @classmethod
+    def of(cls, body: str) -> _Context:
+        def ends(p: re.Pattern) -> tuple[int, ...]:
+            return tuple(m.end() for m in p.finditer(body))
+
+        def starts(p: re.Pattern) -> tuple[int, ...]:
+            return tuple(m.start() for m in p.finditer(body))
+
+        return cls(
+            body,
+            ends(_AFTER_COURTESY),
+            ends(_AFTER_SPEECH),
+            starts(_BEFORE_SPEECH),
+            ends(_AFTER_LOCATIVE),
+            starts(_BEFORE_MEMBERS),
+            ends(_AFTER_MEMBERS_OF),
+        )
+
+    def follows(self, offsets: tuple[int, ...], names: tuple[str, ...]) -> bool:
+        """Whether one of ``names`` stands, as whole words, at one of ``offsets``."""
+        for at in offsets:
+            for name in names:
+                end = at + len(name)
+                if self.body.startswith(name, at) and (end == len(self.body) or not self.body[end].isalnum()):
+                    return True
+        return False
+
+    def precedes(self, offsets: tuple[int, ...], names: tuple[str, ...]) -> bool:
+        """Whether one of ``names`` ends, as whole words, at one of ``offsets``."""
+        for at in offsets:
+            for name in names:
+                start = at - len(name)
+                if (
+                    start >= 0
+                    and self.body.endswith(name, 0, at)
+                    and (start == 0 or not self.body[start - 1].isalnum())
+                ):
+                    return True
+        return False
+
+    def person(self, names: tuple[str, ...]) -> bool:
+        """A courtesy title in front ("Mr Holm") or a verb of speech beside it ("Holm said", "said Holm")."""
+        return (
+            self.follows(self.courtesy, names)
+            or self.precedes(self.speech_before, names)
+            or self.follows(self.speech_after, names)
+        )
+
+    def located(self, names: tuple[str, ...]) -> bool:
+        """Spoken of as a location: "in X", "near X", "the town of X"."""
+        return self.follows(self.locative, names)
+
+    def organised(self, names: tuple[str, ...]) -> bool:
+        """Spoken of as a group: "X fighters", "the X group", "members of X"."""
+        return self.precedes(self.members_before, names) or self.follows(self.members_of, names)
 
 
 def _focus(places: list[Facet]) -> str | None:
