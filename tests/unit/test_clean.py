@@ -561,3 +561,15 @@ def test_a_sentence_with_a_colon_is_no_page_field(line):
         f"The council approved the budget on Tuesday.\n\n{line}\n\nResidents welcomed it.", "text/plain"
     )
     assert line in clean.body
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Riverton Daily - Monday 3 March 2025 - Last update 10:32 GMT", "Updated 3 hours ago | Riverton Daily News"],
+)
+def test_a_page_header_with_the_sites_clock_is_no_title(header):
+    text = (
+        f"{header}\n\nHarbour bridge opens after three years\n\nMayor Ada Lind cut the ribbon on the bridge on Monday."
+    )
+    clean = clean_article(text, "text/plain")
+    assert clean.title == "Harbour bridge opens after three years" and header not in clean.body
