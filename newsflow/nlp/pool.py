@@ -18,6 +18,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 
 from newsflow.contract import RawArticle
@@ -50,38 +51,33 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _init(
-    kind: str,
-    model: str,
-    components: str,
-    reload_every: int,
-    crash_marker: str = "",
-    default_language: str = "en",
-    parent: int | None = None,
-) -> None:
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What a worker process loads and how it runs: the recognisers (NEWSFLOW_RECOGNISER, _SPACY_MODEL,
+    _SPACY_COMPONENTS), when it reloads them, the fault-injection marker and the default language."""
+
+    kind: str
+    model: str
+    components: str
+    reload_every: int
+    crash_marker: str = ""
+    default_language: str = "en"
+
+
+def _init(worker: WorkerSettings, parent: int | None = None) -> None:
     if parent is not None and "parent-watch" not in {t.name for t in threading.enumerate()}:
         _die_with_parent(parent)
-    _state.update(
-        args=(kind, model, components, reload_every, crash_marker, default_language),
-        kind=kind,
-        model=model,
-        components=components,
-        reload_every=reload_every,
-        done=0,
-        recogniser=recognisers(kind, model, components),
-        crash_marker=crash_marker,
-        default_language=default_language,
-    )
+    _state.update(worker=worker, done=0, recogniser=recognisers(worker.kind, worker.model, worker.components))
 
 
 def _work(raws: list[RawArticle], now: datetime):
-    marker = _state["crash_marker"]
-    if marker and any(marker in raw.content for raw in raws):
+    worker: WorkerSettings = _state["worker"]
+    if worker.crash_marker and any(worker.crash_marker in raw.content for raw in raws):
         os._exit(70)  # fault injection (NEWSFLOW_ENRICH_CRASH_MARKER): die as a native crash would, mid-batch
-    results = enrich_batch(raws, _state["recogniser"], now, _state["default_language"])
+    results = enrich_batch(raws, _state["recogniser"], now, worker.default_language)
     _state["done"] += len(raws)
-    if _state["done"] >= _state["reload_every"]:
-        _init(*_state["args"])
+    if _state["done"] >= worker.reload_every:
+        _init(worker)
     return results
 
 
@@ -140,17 +136,8 @@ class SharedExclusive:
 
 
 class EnrichPool:
-    def __init__(
-        self,
-        kind: str,
-        model: str,
-        components: str,
-        processes: int,
-        reload_every: int,
-        crash_marker: str = "",
-        default_language: str = "en",
-    ):
-        self.args = (kind, model, components, reload_every, crash_marker, default_language)
+    def __init__(self, worker: WorkerSettings, processes: int):
+        self.worker = worker
         self.processes = processes
         self.executor = self._new_executor()
         self.broken = False
@@ -167,7 +154,7 @@ class EnrichPool:
             self.processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init,
-            initargs=(*self.args, os.getpid()),
+            initargs=(self.worker, os.getpid()),
         )
 
     def warm(self) -> list[int]:

@@ -7,7 +7,7 @@ import logging
 import faust
 
 from newsflow.contract import Topics
-from newsflow.nlp.pool import EnrichPool
+from newsflow.nlp.pool import EnrichPool, WorkerSettings
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.topics import ensure_topics
@@ -23,15 +23,15 @@ def main() -> None:
     ensure_topics(
         settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
     )
-    pool = EnrichPool(
+    spacy_workers = WorkerSettings(
         settings.recogniser,
         settings.spacy_model,
         settings.spacy_components,
-        settings.enrich_processes,
         settings.enrich_reload_every,
         settings.enrich_crash_marker,
         settings.default_language,
     )
+    pool = EnrichPool(spacy_workers, settings.enrich_processes)
     app, enricher = build(settings, pool)
     http = ServiceHTTP(
         settings.http_host,
