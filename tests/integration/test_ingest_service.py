@@ -58,7 +58,8 @@ def test_feed_publishes_valid_files_and_names_each_bad_one(stack, tmp_path):
     articles = [decode(r.value, r.headers, RawArticle) for r in records]
     assert all(r.key.decode() == a.id for r, a in zip(records, articles, strict=True))
     assert all(
-        dict(r.headers)[HEADER_SCHEMA] == b"newsflow.article.raw" and dict(r.headers)[HEADER_VERSION] == b"1.0"
+        dict(r.headers)[HEADER_SCHEMA] == b"newsflow.article.raw"
+        and dict(r.headers)[HEADER_VERSION] == RawArticle.SCHEMA_VERSION.encode()
         for r in records
     )
     # The same file fed twice carries the same id (one document downstream).
