@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 
@@ -19,7 +19,11 @@ class ArticleSubmission(Message):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.submission"
-    SCHEMA_VERSION: ClassVar[str] = "1.1"
+    SCHEMA_VERSION: ClassVar[str] = "1.2"
+    UNKNOWN_FIELD_HINT: ClassVar[str] = (
+        " (the fields are text, html, title, url, source, published, language and authors; another tool's names are "
+        "mapped with `newsflow feed --map theirs=ours` or `--preset news-please|newspaper`)"
+    )
 
     text: str | None = Field(None, description="The article as plain text (or Markdown).")
     html: str | None = Field(None, description="The article as an HTML page; its main content is extracted.")
@@ -29,6 +33,9 @@ class ArticleSubmission(Message):
     published: date | datetime | None = Field(None, description="Publication date or time, ISO 8601.")
     language: str | None = Field(
         None, pattern=r"^[a-z]{2}$", description="ISO 639-1; when absent, enrich detects it from the text."
+    )
+    authors: list[Annotated[str, Field(min_length=1, max_length=200)]] | None = Field(
+        None, max_length=50, description="1.2: the article's authors, as its source names them; else the byline's."
     )
 
     @model_validator(mode="after")
@@ -45,7 +52,7 @@ class RawArticle(Message):
     """An accepted article on ``articles.raw.v1``: the input as received, with a stable id."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.raw"
-    SCHEMA_VERSION: ClassVar[str] = "1.1"
+    SCHEMA_VERSION: ClassVar[str] = "1.2"
 
     id: str = Field(pattern=ARTICLE_ID_PATTERN, description="Stable id: same article, same id.")
     content: str = Field(min_length=1, description="The body exactly as received.")
@@ -58,7 +65,8 @@ class RawArticle(Message):
     language_given: bool = Field(
         False, description="Whether the submitter stated the language (1.1); else enrich detects it."
     )
-    origin: str | None = Field(None, description="Where it came from: a file name, 'http', 'stdin'.")
+    origin: str | None = Field(None, description="Where it came from: a file name, 'http', 'stdin', a feed's URL.")
+    authors: list[str] = Field(default_factory=list, description="1.2: the authors the submission named.")
     ingested_at: AwareDatetime
 
 

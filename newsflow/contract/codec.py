@@ -94,6 +94,14 @@ def decode(value: bytes | None, headers: Headers | None, expected: type[M]) -> M
     return parse_json(value, expected)
 
 
+def decode_plain(value: bytes | None, headers: Headers | None, expected: type[M]) -> M:
+    """For a topic any producer writes (``articles.submitted.v1``): a message naming its schema is held to it, as
+    `decode` does; one without newsflow's headers (a scraper's, Kafka Connect's, kcat's) is read as plain JSON."""
+    if HEADER_SCHEMA in header_map(headers):
+        return decode(value, headers, expected)
+    return parse_json(value, expected)
+
+
 def parse_json(value: bytes | str | None, expected: type[M]) -> M:
     if value is None:
         raise DecodeError("invalid", "the message has no value (tombstone)")
@@ -111,13 +119,18 @@ def parse_json(value: bytes | str | None, expected: type[M]) -> M:
     try:
         return expected.model_validate(data)
     except ValidationError as exc:
-        raise DecodeError("invalid", describe_validation_error(exc)) from None
+        hint = getattr(expected, "UNKNOWN_FIELD_HINT", "")
+        raise DecodeError("invalid", describe_validation_error(exc, hint)) from None
 
 
-def describe_validation_error(exc: ValidationError) -> str:
+def describe_validation_error(exc: ValidationError, unknown_field_hint: str = "") -> str:
+    """The first few errors, each with where it is; ``unknown_field_hint`` follows a field the model does not have."""
     parts = []
     for err in exc.errors()[:5]:
         where = ".".join(str(p) for p in err["loc"]) or "message"
-        parts.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
+        if err["type"] == "extra_forbidden":
+            parts.append(f"{where}: unknown field{unknown_field_hint}")
+        else:
+            parts.append(f"{where}: {err['msg'].removeprefix('Value error, ')}")
     more = exc.error_count() - len(parts)
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")

@@ -6,12 +6,20 @@ from dataclasses import dataclass
 
 from newsflow.contract.articles import ArticleSubmission, EnrichedArticle, RawArticle
 from newsflow.contract.deadletter import DeadLetter
+from newsflow.contract.feeds import FeedState, FeedSubscription
 
 
 class Topics:
+    # Plain JSON submissions from any producer (no newsflow headers needed), validated by ingest.
+    SUBMITTED = "articles.submitted.v1"
     RAW = "articles.raw.v1"
     ENRICHED = "articles.enriched.v1"
     DEADLETTER = "articles.deadletter.v1"
+    # Compacted, keyed by feed id: what to poll (written by people), and what the feed stage knows of each feed.
+    FEEDS = "feeds.subscriptions.v1"
+    FEED_STATE = "feeds.state.v1"
+
+    COMPACTED = (FEEDS, FEED_STATE)
 
 
 @dataclass(frozen=True)
@@ -31,5 +39,5 @@ class SchemaInfo:
 
 REGISTRY: dict[str, SchemaInfo] = {
     m.SCHEMA_NAME: SchemaInfo(m, m.SCHEMA_NAME, m.SCHEMA_VERSION)
-    for m in (ArticleSubmission, RawArticle, EnrichedArticle, DeadLetter)
+    for m in (ArticleSubmission, RawArticle, EnrichedArticle, DeadLetter, FeedSubscription, FeedState)
 }

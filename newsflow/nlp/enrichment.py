@@ -174,7 +174,7 @@ def build(
         language_source=language.source,
         language_confidence=language.confidence,
         entities_status="ok" if model is not None else f"no model for {language.code}",
-        authors=list(clean.authors),
+        authors=list(raw.authors) or list(clean.authors),
         published=published,
         published_source=published_source,
         entities=[

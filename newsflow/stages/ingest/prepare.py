@@ -6,9 +6,12 @@ import hashlib
 import re
 import unicodedata
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import ValidationError
 
 from newsflow.contract import ArticleSubmission, RawArticle
+from newsflow.contract.codec import describe_validation_error
+from newsflow.contract.urls import canonical_url
 from newsflow.text.clean import has_article_text
 
 _SPACE = re.compile(r"\s+")
@@ -20,10 +23,13 @@ class Rejected(ValueError):
     """A submission that cannot be accepted; the message says why."""
 
 
-def _canonical_url(url: str) -> str:
-    parts = urlsplit(url.strip())
-    # Scheme and host are case-insensitive, a fragment never names another article, a trailing slash rarely does.
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/") or "/", parts.query, ""))
+def submission_of(article: object) -> ArticleSubmission:
+    """What a submitter sent as one article (a JSON object), checked against the schema."""
+    try:
+        return ArticleSubmission.model_validate(article)
+    except ValidationError as exc:
+        why = describe_validation_error(exc, ArticleSubmission.UNKNOWN_FIELD_HINT)
+        raise Rejected("does not match the article schema: " + why) from None
 
 
 def _canonical_text(text: str) -> str:
@@ -34,7 +40,7 @@ def article_id(sub: ArticleSubmission) -> str:
     """Same article, same id: by URL when there is one (a corrected article keeps its id),
     else by its normalised title and body, so re-feeding a file does not make a second document."""
     if sub.url:
-        basis = "url\x00" + _canonical_url(sub.url)
+        basis = "url\x00" + canonical_url(sub.url)
     else:
         basis = "text\x00" + _canonical_text(sub.title or "") + "\x00" + _canonical_text(sub.text or sub.html or "")
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:32]
@@ -76,5 +82,6 @@ def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes
         language=sub.language or "en",
         language_given=sub.language is not None,
         origin=origin,
+        authors=[a.strip() for a in sub.authors or () if a.strip()],
         ingested_at=now,
     )
