@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaProducer
 
 from newsflow.contract import DeadLetter, DecodeError, Topics, decode, original_record
+from newsflow.runtime.topics import read_whole
 
 
 @dataclass(frozen=True)
@@ -16,34 +17,13 @@ class Letter:
 
 
 def read_letters(client_config: dict, topic: str = Topics.DEADLETTER) -> list[Letter]:
-    consumer = KafkaConsumer(
-        **client_config, client_id="newsflow-deadletters", enable_auto_commit=False, consumer_timeout_ms=1000
-    )
-    try:
-        partitions = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(partitions)]
-        if not tps:
-            return []
-        ends = consumer.end_offsets(tps)
-        consumer.assign(tps)
-        consumer.seek_to_beginning()
-        letters: list[Letter] = []
-        remaining = {tp: end for tp, end in ends.items() if end > 0}
-        while remaining:
-            batch = consumer.poll(timeout_ms=2000)
-            if not batch:
-                break
-            for tp, records in batch.items():
-                for r in records:
-                    try:
-                        letters.append(Letter(r.offset, decode(r.value, r.headers, DeadLetter)))
-                    except DecodeError:
-                        pass  # not ours: someone else wrote to the topic
-                    if r.offset + 1 >= remaining.get(tp, 0):
-                        remaining.pop(tp, None)
-        return sorted(letters, key=lambda item: item.offset)
-    finally:
-        consumer.close()
+    letters: list[Letter] = []
+    for r in read_whole(client_config, [topic], "newsflow-deadletters"):
+        try:
+            letters.append(Letter(r.offset, decode(r.value, r.headers, DeadLetter)))
+        except DecodeError:
+            pass  # not ours: someone else wrote to the topic
+    return sorted(letters, key=lambda item: item.offset)
 
 
 def replay(client_config: dict, letters: list[Letter]) -> int:

@@ -182,6 +182,28 @@ class Step(Protocol):
     def __call__(self, messages: list[tuple[Any, Any]], ctx: Context) -> list[Rejection]: ...
 
 
+def group_consumer(stage: Stage, settings: CommonSettings, session_timeout_s: float = 10.0, **options) -> KafkaConsumer:
+    """A consumer in the stage's group, as every stage runs it; ``options`` add to kafka-python's or override them."""
+    config: dict[str, Any] = dict(
+        client_id=f"newsflow-{stage.name}",
+        group_id=settings.stage_group(stage.name),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        # A step retrying through a long outage of its sink must not cost us the group.
+        max_poll_interval_ms=600_000,
+        # A killed member's partitions move to another after this, and a join completes sooner.
+        session_timeout_ms=int(session_timeout_s * 1000),
+        heartbeat_interval_ms=int(min(3.0, session_timeout_s / 3) * 1000),
+        # A group leader that joins before its client has the topic's metadata assigns no partition to anyone
+        # (kafka-python's range assignor: "No partition metadata for topic"), and the group rebalances only
+        # once the metadata is refreshed: after 5 minutes by default, during which nothing is consumed (seen
+        # on Apache Kafka when index restarted). Java's consumer asks for a refresh in that case (KAFKA-4779);
+        # kafka-python 3.0.12 does not. Refreshed every 5 s, a group so formed is mended in seconds.
+        metadata_max_age_ms=5_000,
+    )
+    return KafkaConsumer(**settings.kafka_client_config(), **(config | options))
+
+
 class ConsumerRuntime:
     def __init__(
         self,
@@ -195,6 +217,7 @@ class ConsumerRuntime:
         retries: tuple[str, ...] = (),
         session_timeout_s: float = 10.0,
         stop: threading.Event | None = None,
+        decoder: Callable[[bytes | None, Any, type], Any] = decode,
     ):
         assert stage.reads and stage.group, f"{stage.name} is not a consuming stage"
         self.topic = settings.scoped(stage.reads)
@@ -206,6 +229,7 @@ class ConsumerRuntime:
             limits,
         )
         self.stop = stop or threading.Event()
+        self.decoder = decoder  # `decode` holds a message to the schema its headers name; see codec.decode_plain
         self.metrics = declare_metrics(stage, reasons, retries)
         self.health = Health(stage, self.metrics)
         self.ctx = Context(self.health, self.metrics, self.stop, settings.retry_max_backoff_s)
@@ -216,25 +240,7 @@ class ConsumerRuntime:
         self.batch = Batch()
         self.committed: dict = {}
         self.joining = True  # until the group first gives us partitions, and again while it rebalances
-        self.consumer = KafkaConsumer(
-            **settings.kafka_client_config(),
-            client_id=f"newsflow-{stage.name}",
-            group_id=self.group,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=limits.max_records,
-            # A step retrying through a long outage of its sink must not cost us the group.
-            max_poll_interval_ms=600_000,
-            # A killed member's partitions move to another after this, and a join completes sooner.
-            session_timeout_ms=int(session_timeout_s * 1000),
-            heartbeat_interval_ms=int(min(3.0, session_timeout_s / 3) * 1000),
-            # A group leader that joins before its client has the topic's metadata assigns no partition to anyone
-            # (kafka-python's range assignor: "No partition metadata for topic"), and the group rebalances only
-            # once the metadata is refreshed: after 5 minutes by default, during which nothing is consumed (seen
-            # on Apache Kafka when index restarted). Java's consumer asks for a refresh in that case (KAFKA-4779);
-            # kafka-python 3.0.12 does not. Refreshed every 5 s, a group so formed is mended in seconds.
-            metadata_max_age_ms=5_000,
-        )
+        self.consumer = group_consumer(stage, settings, session_timeout_s, max_poll_records=limits.max_records)
         self.producer = KafkaProducer(
             **settings.kafka_client_config(),
             client_id=f"newsflow-{stage.name}-dlq",
@@ -292,7 +298,7 @@ class ConsumerRuntime:
         rejected: list[Rejection] = []
         for record in batch.records:
             try:
-                messages.append((record, decode(record.value, record.headers, self.message_type)))
+                messages.append((record, self.decoder(record.value, record.headers, self.message_type)))
             except DecodeError as exc:
                 rejected.append((record, exc.reason, exc.detail))
         if messages:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from kafka import KafkaAdminClient
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import MemberToRemove, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
@@ -25,7 +25,17 @@ def pipeline_topics(partitions: int, replication: int, namespace: str = "") -> l
     common = {"max.message.bytes": str(MAX_MESSAGE_BYTES)}
     out = []
     for name in topics():
-        if name == Topics.DEADLETTER:
+        if name in Topics.COMPACTED:
+            # A table, not a stream: the newest value of each key is kept for ever, a tombstone removes the key.
+            out.append(
+                NewTopic(
+                    namespace + name,
+                    partitions,
+                    replication,
+                    topic_configs=common | {"cleanup.policy": "compact", "min.compaction.lag.ms": str(3600 * 1000)},
+                )
+            )
+        elif name == Topics.DEADLETTER:
             # Dead letters are rare and read by people: one partition keeps them in order, and they are kept
             # long enough to be fixed and replayed.
             out.append(
@@ -76,3 +86,28 @@ def evict_group_members(client_config: dict, group: str) -> list[str]:
         return members
     finally:
         admin.close()
+
+
+def read_whole(client_config: dict, topics: list[str], client_id: str) -> list:
+    """Every record of ``topics`` from the start to the end offsets as they are now, outside any group: what a
+    command reads to show a table (the dead letters, the feeds)."""
+    consumer = KafkaConsumer(**client_config, client_id=client_id, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
+        if not tps:
+            return []
+        remaining = {tp: end for tp, end in consumer.end_offsets(tps).items() if end > 0}
+        consumer.assign(tps)
+        consumer.seek_to_beginning()
+        records: list = []
+        while remaining:
+            batch = consumer.poll(timeout_ms=2000)
+            if not batch:
+                break  # an end offset that is never reached (a compacted or emulated log): what was read is all
+            for tp, got in batch.items():
+                records.extend(got)
+                if got and got[-1].offset + 1 >= remaining.get(tp, 0):
+                    remaining.pop(tp, None)
+        return records
+    finally:
+        consumer.close()

@@ -4,17 +4,19 @@ import json
 
 import pytest
 
-from newsflow.contract import RawArticle, Topics, decode
+from newsflow.contract import DeadLetter, RawArticle, Topics, decode
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.contract.stages import topics
 from newsflow.runtime.topics import ensure_topics
-from tests.integration.kafka_util import read_all
+from tests.feedserver import article_text
+from tests.integration.kafka_util import produce, read_all
 from tests.running import cli, service, service_env
 
 pytestmark = pytest.mark.integration
 
 
 def test_topics_are_created_once(stack):
-    names = sorted(stack.topic(t) for t in (Topics.RAW, Topics.ENRICHED, Topics.DEADLETTER))
+    names = sorted(stack.topic(t) for t in topics())
     assert sorted(ensure_topics(stack.kafka_config, 3, 1, stack.namespace)) == names
     assert ensure_topics(stack.kafka_config, 3, 1, stack.namespace) == []
 
@@ -85,3 +87,28 @@ def test_feed_from_stdin_as_jsonl(stack, tmp_path):
     assert "accepted 2, rejected 2" in done.stdout.decode()
     stderr = done.stderr.decode()
     assert "stdin:3" in stderr and "stdin:4: no article text" in stderr, stderr
+
+
+def test_plain_json_on_the_submitted_topic_is_validated_as_over_http(stack, tmp_path):
+    """Another tool's producer: no key, no newsflow headers. The valid submissions reach the raw topic, each bad
+    one is a dead letter saying why, and none holds up the ones after it."""
+    good = [json.dumps({"title": f"Story {n}", "text": article_text(n)}).encode() for n in range(2)]
+    bad = [b"{not json", json.dumps({"body": "the field is called text"}).encode()]
+    env = service_env(stack, tmp_path)
+    with service("ingest", env, tmp_path):
+        produce(
+            stack.kafka_bootstrap,
+            stack.topic(Topics.SUBMITTED),
+            [(None, v, []) for v in (bad[0], good[0], bad[1], good[1])],
+        )
+        raw = read_all(stack.kafka_bootstrap, stack.topic(Topics.RAW), expect=2)
+        letters = read_all(stack.kafka_bootstrap, stack.topic(Topics.DEADLETTER), expect=2)
+    articles = [decode(r.value, r.headers, RawArticle) for r in raw]
+    assert sorted(a.title for a in articles) == ["Story 0", "Story 1"]
+    assert {a.origin for a in articles} == {f"kafka:{stack.topic(Topics.SUBMITTED)}"}
+    reasons = {
+        d.payload: (d.stage, d.error_type, d.error_message)
+        for d in (decode(r.value, r.headers, DeadLetter) for r in letters)
+    }
+    assert reasons[bad[0].decode()][:2] == ("ingest", "not-json")
+    assert reasons[bad[1].decode()][1] == "invalid" and "body: unknown field" in reasons[bad[1].decode()][2]

@@ -1,62 +1,79 @@
-"""ingest: accept articles over HTTP, validate them at the edge, publish them to the raw topic.
+"""ingest: the pipeline's edge. Articles come in two ways, are validated the same way, and go to the raw topic.
 
-    request → validate (pure) → produce with acks=all → answer per article
+    POST /v1/articles ─┐
+                       ├→ validate (pure: prepare.py) → produce with acks=all → answer / dead-letter
+    articles.submitted.v1 ┘   (plain JSON from any producer: a scraper, Kafka Connect, kcat, the feed stage)
 
-An article is reported accepted only once the broker has acknowledged it, so a
-client that sees "accepted" never loses it; one that sees an error may resend
-safely, because the id is stable and the index stage writes idempotently.
+An article is reported accepted only once the broker has acknowledged it, so a client that sees "accepted"
+never loses it; one that sees an error may resend safely, because the id is stable and the index stage writes
+idempotently. From the topic, a submission that fails validation becomes a dead letter with the reason, and
+a batch is committed only once every valid article of it is on the raw topic (the consumer runtime's policy).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import Counter, Histogram
-from pydantic import ValidationError
 
-from newsflow.contract import ArticleSubmission, Topics, encode
-from newsflow.contract.codec import describe_validation_error
+from newsflow.contract import ArticleSubmission, RawArticle, Topics, encode
+from newsflow.contract.codec import decode_plain, header_map
+from newsflow.contract.stages import stage
+from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.shutdown import stop_on_signals
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, ensure_topics
-from newsflow.stages.ingest.prepare import Rejected, prepare
+from newsflow.stages.ingest.prepare import Rejected, prepare, submission_of
 from newsflow.stages.ingest.settings import IngestSettings
 
 log = logging.getLogger("newsflow.ingest")
 
-RECEIVED = Counter("newsflow_ingest_received_total", "Articles received")
+STAGE = stage("ingest")
+REASONS = ("refused",)  # beside the decode reasons ("invalid": not the submission schema)
+RETRIES = ("produce",)
+declare_metrics(STAGE, REASONS, RETRIES)
+
+# A producer of the submitted topic may say where an article came from (the feed stage names the feed).
+HEADER_ORIGIN = "newsflow-origin"
+
+RECEIVED = Counter("newsflow_ingest_received_total", "Articles received", ["via"])
 PRODUCED = Counter("newsflow_ingest_produced_total", "Articles acknowledged by the broker")
 REJECTED = Counter("newsflow_ingest_rejected_total", "Articles rejected at the edge", ["reason"])
 BATCH = Histogram("newsflow_ingest_batch_size", "Articles per request", buckets=(1, 5, 10, 50, 100, 500, 1000))
 LATENCY = Histogram("newsflow_ingest_request_seconds", "Time to validate and publish one request")
 for _reason in ("invalid", "broker"):  # every series exists from the start at 0
     REJECTED.labels(_reason)
+for _via in ("http", "topic"):
+    RECEIVED.labels(_via)
 
 
-def validate(item: object, settings: IngestSettings, now: datetime):
+def validate(item: object, settings: IngestSettings, now: datetime) -> tuple[RawArticle | None, str | None]:
     """One request item → (RawArticle, None) or (None, reason)."""
     if not isinstance(item, dict) or "article" not in item:
         return None, 'each item must be an object {"origin": ..., "article": {...}}'
     origin = item.get("origin")
     try:
-        sub = ArticleSubmission.model_validate(item["article"])
+        sub = submission_of(item["article"])
         return prepare(sub, origin if isinstance(origin, str) else None, now, settings.max_article_bytes), None
-    except ValidationError as exc:
-        return None, "does not match the article schema: " + describe_validation_error(exc)
     except Rejected as exc:
         return None, str(exc)
 
 
-class Ingest:
+class Publisher:
+    """The raw topic's producer: a batch of articles out, and for each whether the broker acknowledged it."""
+
     def __init__(self, settings: IngestSettings):
-        self.settings = settings
         self.topic = settings.scoped(Topics.RAW)
+        self.timeout_s = settings.produce_timeout_s
         self.producer = KafkaProducer(
             **settings.kafka_client_config(),
             client_id="newsflow-ingest",
@@ -67,6 +84,50 @@ class Ingest:
             max_block_ms=10_000,
         )
         self.last_error: str | None = None
+
+    def publish(self, articles: list[RawArticle]) -> list[tuple[Any, str | None]]:
+        """(where the broker stored it, None), or (None, why it did not), for each article, in order."""
+        futures: list = []
+        for raw in articles:
+            value, headers = encode(raw)
+            try:
+                futures.append(self.producer.send(self.topic, key=raw.id.encode(), value=value, headers=headers))
+            except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
+                futures.append(exc)
+        try:
+            self.producer.flush(timeout=self.timeout_s)
+        except KafkaError:
+            pass  # each future below says whether its article made it
+        out: list[tuple[Any, str | None]] = []
+        for future in futures:
+            try:
+                if isinstance(future, Exception):
+                    raise future
+                out.append((future.get(timeout=0), None))
+                PRODUCED.inc()
+                self.last_error = None
+            except Exception as exc:  # noqa: BLE001 - any failure, a timeout included, means "not stored"
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                REJECTED.labels("broker").inc()
+                out.append((None, self.last_error))
+        return out
+
+    def health(self) -> tuple[bool, dict]:
+        try:
+            partitions = len(self.producer.partitions_for(self.topic) or ())
+        except KafkaError as exc:
+            partitions, self.last_error = 0, f"{type(exc).__name__}: {exc}"
+        return partitions > 0, {"raw_partitions": partitions, "last_error": self.last_error}
+
+    def close(self) -> None:
+        self.producer.close(timeout=10)
+
+
+class Ingest:
+    """POST /v1/articles: {"articles": [{"origin": ..., "article": {...}}, ...]} → a result per article."""
+
+    def __init__(self, settings: IngestSettings, publisher: Publisher):
+        self.settings, self.publisher = settings, publisher
 
     def submit(self, body: bytes) -> tuple[int, object]:
         started = time.perf_counter()
@@ -82,82 +143,115 @@ class Ingest:
                 "error": f"{len(items)} articles in one request; "
                 f"the limit is {self.settings.max_batch} (NEWSFLOW_MAX_BATCH)"
             }
-        RECEIVED.inc(len(items))
+        RECEIVED.labels("http").inc(len(items))
         BATCH.observe(len(items))
         now = datetime.now(UTC)
         results: list[dict] = []
-        pending = []
+        valid: list[tuple[dict, RawArticle]] = []
         for index, item in enumerate(items):
             raw, reason = validate(item, self.settings, now)
             if raw is None:
                 REJECTED.labels("invalid").inc()
                 results.append({"index": index, "status": "rejected", "reason": reason})
-                continue
-            value, headers = encode(raw)
-            results.append({"index": index, "status": "accepted", "id": raw.id})
-            try:
-                future = self.producer.send(self.topic, key=raw.id.encode(), value=value, headers=headers)
-            except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
-                self._failed(results[-1], exc)
-                continue
-            pending.append((results[-1], future))
-        self._await_acks(pending)
+            else:
+                results.append({"index": index, "status": "accepted", "id": raw.id})
+                valid.append((results[-1], raw))
+        for (result, _), (meta, error) in zip(valid, self.publisher.publish([r for _, r in valid]), strict=True):
+            if error is None:
+                result.update(partition=meta.partition, offset=meta.offset)  # where the broker says it stored it
+            else:
+                # "failed", not "rejected": the article is fine, and `newsflow feed` sends it again.
+                result.update(status="failed", reason=f"the broker did not acknowledge it ({error}); resend")
+                result.pop("id", None)
         LATENCY.observe(time.perf_counter() - started)
         return 200, {"results": results}
 
-    def _await_acks(self, pending) -> None:
-        try:
-            self.producer.flush(timeout=self.settings.produce_timeout_s)
-        except KafkaError:
-            pass  # each future below says whether its article made it
-        for result, future in pending:
+
+class SubmittedStep:
+    """The consumer runtime's step for ``articles.submitted.v1``: each submission validated as over HTTP; the valid
+    ones on the raw topic (resent until the broker takes them), the others given back to be dead-lettered."""
+
+    def __init__(
+        self,
+        publish: Callable[[list[RawArticle]], list[tuple[Any, str | None]]],
+        max_article_bytes: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self.publish, self.max_article_bytes, self.clock = publish, max_article_bytes, clock
+
+    def __call__(self, messages: list[tuple[Any, ArticleSubmission]], ctx: Context) -> list[Rejection]:
+        RECEIVED.labels("topic").inc(len(messages))
+        now = self.clock()
+        rejected: list[Rejection] = []
+        pending: list[RawArticle] = []
+        for record, sub in messages:
             try:
-                meta = future.get(timeout=0)
-                result.update(partition=meta.partition, offset=meta.offset)  # where the broker says it stored it
-                PRODUCED.inc()
-                self.last_error = None
-            except Exception as exc:  # noqa: BLE001 - any failure, a timeout included, means "not stored"
-                self._failed(result, exc)
+                pending.append(prepare(sub, origin_of(record), now, self.max_article_bytes))
+            except Rejected as exc:
+                REJECTED.labels("invalid").inc()
+                rejected.append((record, "refused", str(exc)))
+        attempt = 0
+        while pending:
+            failed = [(raw, error) for raw, (_, error) in zip(pending, self.publish(pending), strict=True) if error]
+            if not failed:
+                break
+            attempt += 1
+            pending = [raw for raw, _ in failed]
+            ctx.failed_for_now("produce", attempt, f"the broker took {len(failed)} articles not: {failed[0][1]}")
+        if attempt:
+            ctx.succeeded()
+        return rejected
 
-    def _failed(self, result: dict, exc: Exception) -> None:
-        self.last_error = f"{type(exc).__name__}: {exc}"
-        REJECTED.labels("broker").inc()
-        # "failed", not "rejected": the article is fine, and `newsflow feed` sends it again.
-        result.update(status="failed", reason=f"the broker did not acknowledge it ({self.last_error}); resend")
-        result.pop("id", None)
 
-    def health(self) -> tuple[bool, dict]:
-        try:
-            partitions = len(self.producer.partitions_for(self.topic) or ())
-        except KafkaError as exc:
-            partitions, self.last_error = 0, f"{type(exc).__name__}: {exc}"
-        ok = partitions > 0
-        return ok, {"service": "ingest", "raw_partitions": partitions, "last_error": self.last_error}
-
-    def close(self) -> None:
-        self.producer.close(timeout=10)
+def origin_of(record) -> str:
+    given = header_map(record.headers).get(HEADER_ORIGIN)
+    if given:
+        return given.decode("utf-8", "replace")[:1_000]
+    return f"kafka:{record.topic}"
 
 
 def main() -> None:
     settings = IngestSettings()
-    configure_logging("ingest", settings.log_level)
+    configure_logging(STAGE.name, settings.log_level)
     stop = stop_on_signals()
     ensure_topics(
         settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
     )
-    ingest = Ingest(settings)
+    publisher = Publisher(settings)
+    runtime = ConsumerRuntime(
+        STAGE,
+        settings,
+        SubmittedStep(publisher.publish, settings.max_article_bytes),
+        ArticleSubmission,
+        limits=Limits(settings.submitted_max_records, 16 * 1024 * 1024, 0.2),
+        reasons=REASONS,
+        retries=RETRIES,
+        stop=stop,
+        decoder=decode_plain,
+    )
+
+    def ready() -> tuple[bool, dict]:
+        # Readiness is the HTTP way in (what a load balancer asks): the broker takes articles. The topic's
+        # consumer reports beside it; its dead-letter brake has its own gauge and alert.
+        ok, body = publisher.health()
+        _, consumer = runtime.ready()
+        return ok, {"service": STAGE.name, **body, "submitted_topic": consumer}
+
     http = ServiceHTTP(
         settings.http_host,
-        settings.stage_port("ingest"),
-        health=lambda: (True, {"service": "ingest"}),
-        ready=ingest.health,
-        routes={"/v1/articles": ingest.submit},
+        settings.stage_port(STAGE.name),
+        health=lambda: (True, {"service": STAGE.name}),
+        ready=ready,
+        routes={"/v1/articles": Ingest(settings, publisher).submit},
     ).start()
-    log.info("ingest ready", extra={"port": http.port, "topic": ingest.topic})
+    log.info("ingest ready", extra={"port": http.port, "topic": publisher.topic, "submitted": runtime.topic})
+    consuming = threading.Thread(target=runtime.run, name="submitted", daemon=True)
+    consuming.start()
     stop.wait()
     log.info("ingest stopping")
     http.stop()  # finishes the requests in flight: their articles are acknowledged or reported failed
-    ingest.close()
+    consuming.join(timeout=60)
+    publisher.close()
 
 
 if __name__ == "__main__":

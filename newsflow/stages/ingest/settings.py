@@ -12,3 +12,6 @@ class IngestSettings(CommonSettings):
     )
     max_batch: int = Field(1_000, ge=1, description="Most articles accepted in one request.")
     produce_timeout_s: float = Field(30.0, gt=0, description="How long to wait for the broker to acknowledge a batch.")
+    submitted_max_records: int = Field(
+        500, ge=1, description="Most submissions from articles.submitted.v1 validated and published as one batch."
+    )
