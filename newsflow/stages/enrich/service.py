@@ -8,9 +8,7 @@ import faust
 
 from newsflow.contract import Topics
 from newsflow.nlp.pool import EnrichPool, WorkerSettings
-from newsflow.runtime.http import ServiceHTTP
-from newsflow.runtime.logs import configure_logging
-from newsflow.runtime.topics import ensure_topics
+from newsflow.runtime.process import begin, serve
 from newsflow.stages.enrich.app import STAGE, build
 from newsflow.stages.enrich.settings import EnrichSettings
 
@@ -19,10 +17,7 @@ log = logging.getLogger("newsflow.enrich")
 
 def main() -> None:
     settings = EnrichSettings()
-    configure_logging(STAGE.name, settings.log_level)
-    ensure_topics(
-        settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
-    )
+    begin(STAGE, settings, signals=False)  # the faust worker handles SIGTERM
     spacy_workers = WorkerSettings(
         settings.recogniser,
         settings.spacy_model,
@@ -33,12 +28,7 @@ def main() -> None:
     )
     pool = EnrichPool(spacy_workers, settings.enrich_processes)
     app, enricher = build(settings, pool)
-    http = ServiceHTTP(
-        settings.http_host,
-        settings.stage_port(STAGE.name),
-        health=lambda: (True, {"service": STAGE.name}),
-        ready=enricher.ready,
-    ).start()
+    http = serve(STAGE, settings, enricher.ready)
     log.info(
         "enrich starting",
         extra={"port": http.port, "topic": settings.scoped(Topics.RAW), "model": settings.spacy_model},

@@ -16,10 +16,7 @@ from newsflow.contract import EnrichedArticle
 from newsflow.contract.mapping import ensure_index, index_name
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Limits, declare_metrics
-from newsflow.runtime.http import ServiceHTTP
-from newsflow.runtime.logs import configure_logging
-from newsflow.runtime.shutdown import stop_on_signals
-from newsflow.runtime.topics import ensure_topics
+from newsflow.runtime.process import begin, serve
 from newsflow.stages.index.settings import IndexSettings
 from newsflow.stages.index.step import REASONS, RETRIES, IndexStep
 
@@ -31,11 +28,7 @@ declare_metrics(STAGE, REASONS, RETRIES)
 
 def main() -> None:
     settings = IndexSettings()
-    configure_logging(STAGE.name, settings.log_level)
-    stop = stop_on_signals()
-    ensure_topics(
-        settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
-    )
+    stop = begin(STAGE, settings)
     es = settings.elasticsearch(request_timeout=30)
     ensure_index(es, settings.alias, settings.es_index_version)
     index = index_name(settings.alias, settings.es_index_version)
@@ -50,12 +43,7 @@ def main() -> None:
         session_timeout_s=settings.index_session_timeout_s,
         stop=stop,
     )
-    http = ServiceHTTP(
-        settings.http_host,
-        settings.stage_port(STAGE.name),
-        health=lambda: (True, {"service": STAGE.name}),
-        ready=lambda: runtime.ready(lambda: {"elasticsearch_ok": runtime.health.ok}),
-    ).start()
+    http = serve(STAGE, settings, lambda: runtime.ready(lambda: {"elasticsearch_ok": runtime.health.ok}))
     log.info("index ready", extra={"port": http.port, "topic": runtime.topic, "index": index})
     runtime.run()
     http.stop()

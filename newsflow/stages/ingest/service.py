@@ -28,10 +28,8 @@ from newsflow.contract import ArticleSubmission, RawArticle, Topics, encode
 from newsflow.contract.codec import decode_plain, header_map
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
-from newsflow.runtime.http import ServiceHTTP
-from newsflow.runtime.logs import configure_logging
-from newsflow.runtime.shutdown import stop_on_signals
-from newsflow.runtime.topics import MAX_MESSAGE_BYTES, ensure_topics
+from newsflow.runtime.process import begin, serve
+from newsflow.runtime.topics import MAX_MESSAGE_BYTES
 from newsflow.stages.ingest.prepare import Rejected, prepare, submission_of
 from newsflow.stages.ingest.settings import IngestSettings
 
@@ -212,11 +210,7 @@ def origin_of(record) -> str:
 
 def main() -> None:
     settings = IngestSettings()
-    configure_logging(STAGE.name, settings.log_level)
-    stop = stop_on_signals()
-    ensure_topics(
-        settings.kafka_client_config(), settings.topic_partitions, settings.topic_replication, settings.namespace
-    )
+    stop = begin(STAGE, settings)
     publisher = Publisher(settings)
     runtime = ConsumerRuntime(
         STAGE,
@@ -237,13 +231,7 @@ def main() -> None:
         _, consumer = runtime.ready()
         return ok, {"service": STAGE.name, **body, "submitted_topic": consumer}
 
-    http = ServiceHTTP(
-        settings.http_host,
-        settings.stage_port(STAGE.name),
-        health=lambda: (True, {"service": STAGE.name}),
-        ready=ready,
-        routes={"/v1/articles": Ingest(settings, publisher).submit},
-    ).start()
+    http = serve(STAGE, settings, ready, {"/v1/articles": Ingest(settings, publisher).submit})
     log.info("ingest ready", extra={"port": http.port, "topic": publisher.topic, "submitted": runtime.topic})
     consuming = threading.Thread(target=runtime.run, name="submitted", daemon=True)
     consuming.start()
