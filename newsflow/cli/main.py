@@ -6,6 +6,7 @@ import json
 import sys
 import threading
 import time
+from dataclasses import replace
 
 import typer
 from rich.console import Console
@@ -13,9 +14,10 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsflow.cli import feeding, stack
+from newsflow.cli import feeding, feeds, mapping, stack
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.local import apache
+from newsflow.cli.progress import tracked
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
@@ -32,6 +34,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(feeds.app, name="feeds")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -198,23 +201,36 @@ def feed(
     retry_for: float | None = typer.Option(
         None, help="Seconds to keep resending what ingest cannot take (default NEWSFLOW_FEED_RETRY_S, 120)."
     ),
+    field_map: str | None = typer.Option(
+        None,
+        "--map",
+        help="Another tool's JSON field names onto newsflow's, theirs=ours: --map body=text,date_publish=published.",
+    ),
+    preset: str | None = typer.Option(
+        None, "--preset", help=f"The field names of a known tool: {', '.join(mapping.PRESETS)}. --map adds to it."
+    ),
 ) -> None:
     """Feed articles onto the raw topic through ingest. Exits 1 if any was rejected."""
     s = settings()
+    try:
+        fmap = mapping.field_map(preset, field_map)
+    except mapping.MapError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from None
     items = list(read_items(paths, max_bytes))
+    if fmap is not None:
+        items = [replace(i, article=mapping.apply(i.article, fmap)) if i.article else i for i in items]
     rejected = [(i.origin, i.error) for i in items if i.error]
     sendable = [i for i in items if not i.error]
     url = f"{s.ingest_endpoint}/v1/articles"
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
-    ) as progress:
-        task = progress.add_task("feeding", total=len(sendable))
+    with tracked(err, "feeding", len(sendable)) as progress:
 
         def on_retry(count: int, reason: str, delay: float) -> None:
-            progress.update(task, description=f"feeding (resending {count} in {delay:.1f} s: {reason[:80]})")
+            progress.say(f"resending {count} in {delay:.1f} s: {reason[:80]}")
 
         def on_done(count: int) -> None:
-            progress.update(task, advance=count, description="feeding")
+            progress.say("")
+            progress.advance(count)
 
         outcome = feeding.feed(
             sendable,

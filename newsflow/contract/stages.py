@@ -20,6 +20,8 @@ class Stage:
     port: int
     reads: str | None = None  # the topic it consumes (before any namespace)
     writes: tuple[str, ...] = ()
+    # Topics it reads whole into a table at each assignment, co-partitioned with ``reads`` (the feed stage's state).
+    tables: tuple[str, ...] = ()
     group: str | None = None  # its consumer group, for a stage that reads a topic
 
     @property
@@ -41,7 +43,22 @@ class Stage:
 
 
 STAGES: tuple[Stage, ...] = (
-    Stage("ingest", 8081, writes=(Topics.RAW,)),
+    # Reads its subscriptions whole, and its own state beside them: it polls the feeds of the partitions it owns.
+    Stage(
+        "feeds",
+        8084,
+        reads=Topics.FEEDS,
+        writes=(Topics.SUBMITTED, Topics.FEED_STATE),
+        tables=(Topics.FEED_STATE,),
+        group="newsflow-feeds",
+    ),
+    Stage(
+        "ingest",
+        8081,
+        reads=Topics.SUBMITTED,
+        writes=(Topics.RAW, Topics.DEADLETTER),
+        group="newsflow-ingest",
+    ),
     Stage("enrich", 8082, reads=Topics.RAW, writes=(Topics.ENRICHED, Topics.DEADLETTER), group="newsflow-enrich"),
     Stage("index", 8083, reads=Topics.ENRICHED, writes=(Topics.DEADLETTER,), group="newsflow-index"),
 )
@@ -66,7 +83,7 @@ def topics() -> tuple[str, ...]:
     """Every topic some stage reads or writes, in pipeline order."""
     seen: list[str] = []
     for s in STAGES:
-        for t in (s.reads, *s.writes):
+        for t in (s.reads, *s.tables, *s.writes):
             if t and t not in seen:
                 seen.append(t)
     return tuple(seen)

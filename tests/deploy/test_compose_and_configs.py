@@ -556,10 +556,11 @@ def metric_names(expr: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def exported_metrics() -> set[str]:
-    """Every sample name the three services can export, from their prometheus_client registries."""
+    """Every sample name the services can export, from their prometheus_client registries."""
     code = (
         "import json\n"
         "import newsflow.stages.ingest.service, newsflow.stages.index.service, newsflow.stages.enrich.app\n"
+        "import newsflow.stages.feeds.service\n"
         "from prometheus_client import REGISTRY\n"
         "print(json.dumps([(f.name, f.type) for f in REGISTRY.collect() if f.name.startswith('newsflow_')]))\n"
     )
@@ -1028,5 +1029,5 @@ def test_compose_prometheus_and_the_dashboard_agree_with_the_stage_registry(comp
     for entry in consuming():
         assert re.fullmatch(group_var, entry.group), entry.group
     for topic in topics():
-        assert re.fullmatch(r"articles[.].+", topic), topic
+        assert re.fullmatch(r"(articles|feeds)[.].+", topic), topic
     assert jobs["lag-exporter"]["static_configs"][0]["targets"] == [f"lag-exporter:{LAG_EXPORTER_PORT}"]

@@ -9,48 +9,12 @@ import json
 import pytest
 
 from newsflow.cli.procs import Proc, alive
+from newsflow.contract.stages import STAGES
 from newsflow.runtime.servers import wait_until
 from tests.conftest import EXAMPLES
-from tests.running import cli, cli_json, isolated_env, local_stack_env
-from tests.servers import STACK, reference_servers
-from tests.tools import require_apache_tools
+from tests.running import cli, cli_json
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module", params=["apache", "embedded"])
-def deployment(request, tmp_path_factory):
-    """`newsflow up` in a fresh home, starting the local stack itself, as for a user; or, with
-    NEWSFLOW_TEST_STACK=docker|external, the three services on those servers."""
-    home = tmp_path_factory.mktemp(f"home-{request.param}")
-    tuning = {"NEWSFLOW_ENRICH_PROCESSES": "2", "NEWSFLOW_BULK_MAX_WAIT_S": "0.3"}
-    if STACK in ("docker", "external"):
-        if request.param == "embedded":
-            pytest.skip("the embedded stack is covered by the default run")
-        with reference_servers(home) as ep:
-            yield from _up(isolated_env(home, **tuning) | ep.env() | {"NEWSFLOW_LOCAL_STACK": "none"})
-        return
-    if request.param == "apache":
-        require_apache_tools()
-        yield from _up(local_stack_env(home, request.param, **tuning))
-    else:
-        # As on a laptop without Java or Maven (what `make run` promises): nothing on the PATH at all.
-        empty = tmp_path_factory.mktemp("empty-path")
-        yield from _up(local_stack_env(home, request.param, PATH=str(empty), **tuning))
-
-
-def _up(env):
-    try:
-        done = cli(["up"], env)
-        assert done.returncode == 0, done.stderr.decode()
-        yield env
-    finally:
-        pids = [
-            c["pid"] for c in json.loads(cli(["status", "--json"], env).stdout or b'{"components": []}')["components"]
-        ]
-        assert cli(["down"], env).returncode == 0
-        for pid in filter(None, pids):
-            assert not alive(pid), f"pid {pid} still running after `newsflow down`"
 
 
 def search(env, query: str, size: int = 20) -> list[dict]:
@@ -64,8 +28,8 @@ def total_lag(env) -> int:
 def test_status_lists_every_component_healthy(deployment):
     components = cli_json(["status", "--json"], deployment)["components"]
     names = [c["name"] for c in components]
-    services = ["lag-exporter", "ingest", "enrich", "index"]
-    assert names[names.index("lag-exporter") :][:4] == services
+    services = ["lag-exporter", *(entry.name for entry in STAGES)]
+    assert names[names.index("lag-exporter") :][: len(services)] == services
     status = cli_json(["status", "--json"], deployment)
     if deployment.get("NEWSFLOW_LOCAL_STACK") != "none":
         assert names[:2] == ["kafka", "elasticsearch"]

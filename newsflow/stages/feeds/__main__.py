@@ -1,0 +1,3 @@
+from newsflow.stages.feeds.service import main
+
+main()
