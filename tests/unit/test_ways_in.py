@@ -263,3 +263,50 @@ def test_off_a_terminal_progress_is_a_line_now_and_then_and_one_at_the_end():
     assert lines[0].startswith("feeding: 0/10 (0%)")
     assert any(line.startswith("feeding: 5/10 (50%)") and "ETA" in line and "/s" in line for line in lines)
     assert lines[-1].startswith("feeding: 10/10 (100%), done in") and lines[-1].endswith("; waiting")
+
+
+class FakeProducer:
+    def __init__(self):
+        self.events: list[tuple[str, object]] = []
+
+    def send(self, topic, key=None, value=None, headers=None):
+        self.events.append(("send", key))
+
+    def flush(self, timeout=None):
+        self.events.append(("flush", None))
+
+
+def test_a_member_hands_a_feed_over_only_once_its_poll_in_flight_is_saved_and_acknowledged():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from newsflow.stages.feeds.service import FeedStage
+    from newsflow.stages.feeds.settings import FeedsSettings
+
+    moving, staying = "http://a.test/rss", "http://b.test/rss"
+    stage_ = FeedStage.__new__(FeedStage)  # its Kafka clients are not what this test is about
+    stage_.s, stage_.producer = FeedsSettings(), FakeProducer()
+    stage_.table = Table("feeds.subscriptions.v1", "feeds.state.v1")
+    stage_.table.apply(sub_record(moving, 1))
+    stage_.table.apply(sub_record(staying, 2))
+    finish, hold = threading.Event(), threading.Event()
+
+    def poll(url, gate):
+        gate.wait(30)
+        return FeedState(id=feed_id(url), url=url, status="ok", polled_at=NOW, next_poll_at=NOW, polls=1)
+
+    with ThreadPoolExecutor(2) as pool:
+        stage_.busy = {
+            feed_id(moving): pool.submit(poll, moving, finish),
+            feed_id(staying): pool.submit(poll, staying, hold),
+        }
+        settling = threading.Thread(target=stage_.settle, args=([TopicPartition("feeds.state.v1", 1)],))
+        settling.start()
+        settling.join(0.5)
+        assert settling.is_alive() and stage_.producer.events == []  # waiting for the poll of the feed that moves
+        finish.set()
+        settling.join(30)
+        assert not settling.is_alive()
+        # Its state sent and flushed before the partition goes; the other feed's poll, still running, not waited on.
+        assert stage_.producer.events == [("send", feed_id(moving).encode()), ("flush", None)]
+        assert list(stage_.busy) == [feed_id(staying)] and not stage_.busy[feed_id(staying)].done()
+        hold.set()

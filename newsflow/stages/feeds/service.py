@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 from kafka import KafkaProducer, TopicPartition
@@ -123,6 +123,10 @@ class Table:
                 known = self.states.get(state.id)
                 if known is None or known.polled_at <= state.polled_at:  # our own write-through may be newer
                     self.states[state.id] = state
+
+    def partitions_of(self, ids) -> dict[str, int]:
+        with self.lock:
+            return {fid: self.feeds[fid][0] for fid in ids if fid in self.feeds}
 
     def set_state(self, state: FeedState) -> None:
         with self.lock:
@@ -371,6 +375,19 @@ class FeedStage:
             self.producer.close(timeout=10)
             self.fetcher.close()
 
+    def settle(self, partitions) -> None:
+        """Before ``partitions`` go to another member: their polls in flight finish and their states are on the
+        broker, acknowledged. The next owner reads them back, so it takes no entry this member submitted."""
+        gone = {tp.partition for tp in partitions}
+        owned = self.table.partitions_of(list(self.busy))
+        pending = [future for fid, future in self.busy.items() if owned.get(fid) in gone]
+        if not pending:
+            return
+        wait(pending, timeout=self.s.feeds_timeout_s * 10)
+        self._reap()
+        self.producer.flush(timeout=30)
+        log.info("polls settled before handing feeds over", extra={"polls": len(pending)})
+
     def _reap(self) -> None:
         for fid, future in list(self.busy.items()):
             if not future.done():
@@ -429,6 +446,7 @@ class _Rebalance(ConsumerRebalanceListener):
         self.stage = stage_
 
     def on_partitions_revoked(self, revoked):
+        self.stage.settle(revoked)
         self.stage.table.revoke(revoked)
 
     def on_partitions_assigned(self, assigned):
