@@ -20,8 +20,10 @@ def deployment(request, tmp_path_factory):
     tuning = {
         "NEWSFLOW_ENRICH_PROCESSES": "2",
         "NEWSFLOW_BULK_MAX_WAIT_S": "0.3",
-        # The feed test polls every 20 s, and serves a 1.5 MB feed as its "huge" one.
+        # The feed test polls every 20 s, from its own server on loopback, and serves a 1.5 MB feed as its "huge"
+        # one.
         "NEWSFLOW_FEEDS_MIN_INTERVAL_S": "1",
+        "NEWSFLOW_FEEDS_ALLOW_PRIVATE": "true",
         "NEWSFLOW_FEEDS_MAX_FEED_BYTES": "1000000",
     }
     if STACK in ("docker", "external"):

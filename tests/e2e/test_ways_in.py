@@ -192,7 +192,7 @@ def test_an_opml_of_feeds_is_polled_politely_and_every_article_indexed_once(depl
     assert not any(fs.gets[u.split(str(fs.port), 1)[1]] for u in every if "full" in u)
     res = es(env).search(index="articles", query={"terms": {"url": every}}, size=100)
     assert res["hits"]["total"]["value"] == 35
-    doc = next(h["_source"] for h in res["hits"]["hits"] if "summary" in h["_source"]["url"])
+    doc = next(h["_source"] for h in res["hits"]["hits"] if "rss-summary" in h["_source"]["url"])
     assert doc["authors"] == ["Ana Writer"] and doc["title"].startswith("Council plan") and "Mayor" in doc["body"]
     assert doc["source"] and doc["published"].startswith("2025-03-04")
     assert fs.agents and all(a.startswith("newsflow/") for a in fs.agents), fs.agents

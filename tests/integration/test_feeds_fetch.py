@@ -21,7 +21,8 @@ def server():
 
 @pytest.fixture
 def fetcher():
-    f = Fetcher(user_agent("desk@example.org"), timeout_s=1.0, per_host=2, max_redirects=5)
+    """This test's server is on loopback, which a feed stage refuses by default: this one is told it may."""
+    f = Fetcher(user_agent("desk@example.org"), timeout_s=1.0, per_host=2, max_redirects=5, allow_private=True)
     yield f
     f.close()
 
@@ -91,7 +92,7 @@ def test_a_server_that_does_not_answer_times_out_and_one_not_there_is_refused(se
 
 
 def test_one_host_gets_at_most_its_share_of_requests_at_once_and_others_are_not_held_up(server):
-    fetcher = Fetcher(user_agent(None), timeout_s=20.0, per_host=2, max_redirects=5)
+    fetcher = Fetcher(user_agent(None), timeout_s=20.0, per_host=2, max_redirects=5, allow_private=True)
     hold = threading.Event()
     server.put("/slow.xml", Resource(b"<rss/>", hold=hold))
     server.put("/quick.xml", Resource(b"<rss/>"))
@@ -114,3 +115,21 @@ def test_one_host_gets_at_most_its_share_of_requests_at_once_and_others_are_not_
             t.join(30)
         fetcher.close()
     assert results == [200] * 5 and server.most_in_flight == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:{port}/feed.xml", "http://localhost:{port}/feed.xml", "http://[::1]:{port}/feed.xml"]
+    + ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/feed.xml", "http://192.168.1.1/feed.xml"],
+)
+def test_by_default_nothing_is_read_from_this_machine_or_a_private_network(server, url):
+    """A feed's entry links are someone else's choice: a link to a cloud's metadata service, or to a service
+    on this machine, is refused before any connection."""
+    server.put("/feed.xml", Resource(b"<rss/>"))
+    fetcher = Fetcher(user_agent(None), timeout_s=1.0, per_host=2, max_redirects=5)
+    try:
+        with pytest.raises(FetchError, match="not a public address") as caught:
+            fetcher.get(url.format(port=server.port), 1_000)
+    finally:
+        fetcher.close()
+    assert not caught.value.transient and server.gets["/feed.xml"] == 0

@@ -47,7 +47,7 @@ def submitted(stack, expect: int) -> Counter:
 
 
 def test_two_members_share_the_feeds_and_hand_them_over_without_taking_an_entry_twice(stack, tmp_path):
-    tuning = {"NEWSFLOW_FEEDS_MIN_INTERVAL_S": "1", "NEWSFLOW_ENRICH_PROCESSES": "1"}
+    tuning = {"NEWSFLOW_FEEDS_MIN_INTERVAL_S": "1", "NEWSFLOW_FEEDS_ALLOW_PRIVATE": "true"}
     env_a = service_env(stack, tmp_path / "a", **tuning)
     env_b = service_env(stack, tmp_path / "b", **tuning)
     with feed_server() as fs:

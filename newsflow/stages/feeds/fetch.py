@@ -3,10 +3,16 @@
 Every request has a time-out (connect, read, and the whole), a size cap read as the body streams in (a
 Content-Length over it is refused before one byte is read), a bounded redirect chain, and takes a slot of its
 host: at most ``per_host`` requests to one host at once, across all the feeds and pages being fetched.
+
+A feed is hostile input, and its entries' links are URLs someone else chose: unless told otherwise, every
+request (each redirect hop too) goes to a public address only, never to this machine, its private network or
+a cloud's metadata service.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import threading
 import time
 from collections import defaultdict
@@ -32,6 +38,25 @@ class FetchError(Exception):
         self.reason, self.transient, self.status, self.retry_after_s = reason, transient, status, retry_after_s
 
 
+class _NotPublic(Exception):
+    pass
+
+
+def _check_public(request: httpx.Request) -> None:
+    """Refuses a request whose host resolves to an address that is not public (loopback, private, link-local,
+    shared, reserved). Checked before connecting, for every hop of a redirect chain."""
+    host = request.url.host
+    try:
+        infos = socket.getaddrinfo(host, request.url.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return  # unresolvable: the connection fails, and says so
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        mapped = getattr(ip, "ipv4_mapped", None)
+        if not (mapped or ip).is_global:
+            raise _NotPublic(f"{host} is {ip}, not a public address (NEWSFLOW_FEEDS_ALLOW_PRIVATE lets it be read)")
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
@@ -45,7 +70,9 @@ class Response:
 
 
 class Fetcher:
-    def __init__(self, user_agent: str, timeout_s: float, per_host: int, max_redirects: int):
+    def __init__(
+        self, user_agent: str, timeout_s: float, per_host: int, max_redirects: int, allow_private: bool = False
+    ):
         self.timeout_s = timeout_s
         self.per_host = per_host
         self._slots: dict[str, threading.BoundedSemaphore] = defaultdict(lambda: threading.BoundedSemaphore(per_host))
@@ -57,6 +84,7 @@ class Fetcher:
             max_redirects=max_redirects,
             # The per-host slots bound the connections; the pool only keeps them.
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=32),
+            event_hooks={"request": [] if allow_private else [_check_public]},
         )
 
     def _slot(self, url: str) -> threading.BoundedSemaphore:
@@ -92,6 +120,8 @@ class Fetcher:
                             raise FetchError(f"response not complete within {3 * self.timeout_s:g} s", True, status)
                         chunks.append(chunk)
                     return Response(status, str(resp.url), _lower(resp.headers), b"".join(chunks))
+            except _NotPublic as exc:
+                raise FetchError(str(exc), transient=False) from None
             except httpx.TooManyRedirects:
                 raise FetchError("a redirect loop, or more redirects than allowed", transient=False) from None
             except httpx.TimeoutException as exc:

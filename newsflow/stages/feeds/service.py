@@ -315,6 +315,7 @@ class FeedStage:
             settings.feeds_timeout_s,
             settings.feeds_per_host,
             settings.feeds_max_redirects,
+            settings.feeds_allow_private,
         )
         self.poller = Poller(settings, self.fetcher, self.submit, stop)
         self.pool = ThreadPoolExecutor(settings.feeds_workers, thread_name_prefix="poll")

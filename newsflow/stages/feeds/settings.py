@@ -22,6 +22,10 @@ class FeedsSettings(CommonSettings):
         3, ge=1, description="Polls that try an entry's page again after a failure that may pass, before its summary."
     )
     feeds_seen_kept: int = Field(2_000, ge=100, description="Entry keys remembered per feed.")
+    feeds_allow_private: bool = Field(
+        False,
+        description="Read feeds and pages on loopback and private addresses too (an intranet's feeds, a test server).",
+    )
     feeds_contact: str | None = Field(
         None, description="A URL or address put in the User-Agent, so a site's operator can reach whoever polls it."
     )
