@@ -409,7 +409,11 @@ def exporter() -> None:
     reader = LagReader(s.kafka_client_config(), client_id="newsflow-lag-exporter")
     collector = register(reader, pipeline_groups(s), pipeline_topic_names(s))
     http = ServiceHTTP(
-        s.http_host, s.lag_exporter_port, health=lambda: (True, {"service": "lag-exporter"}), ready=collector.check
+        s.http_host,
+        s.lag_exporter_port,
+        health=lambda: (True, {"service": "lag-exporter"}),
+        ready=collector.check,
+        limits=s.http_limits(),
     ).start()
     err.print(f"lag exporter on http://{s.http_host}:{http.port}/metrics")
     stop.wait()

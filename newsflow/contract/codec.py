@@ -102,6 +102,34 @@ def decode_plain(value: bytes | None, headers: Headers | None, expected: type[M]
     return parse_json(value, expected)
 
 
+MAX_JSON_DEPTH = 32  # a submission is 5 levels deep at most; far past it is an attack on the parser
+
+
+def nested_deeper(value: object, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether parsed JSON nests arrays and objects more than ``limit`` levels deep (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def loads_bounded(text: bytes | str) -> object:
+    """``json.loads``, refusing JSON nested more than MAX_JSON_DEPTH levels (deep enough to exhaust the parser's
+    recursion is refused the same way) with a ValueError that names the limit."""
+    too_deep = ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep, the limit")
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise too_deep from None
+    if nested_deeper(data):
+        raise too_deep
+    return data
+
+
 def parse_json(value: bytes | str | None, expected: type[M]) -> M:
     if value is None:
         raise DecodeError("invalid", "the message has no value (tombstone)")
@@ -111,9 +139,11 @@ def parse_json(value: bytes | str | None, expected: type[M]) -> M:
         except UnicodeDecodeError as exc:
             raise DecodeError("not-utf8", f"byte {exc.start} is not UTF-8") from None
     try:
-        data = json.loads(value)
+        data = loads_bounded(value)
     except json.JSONDecodeError as exc:
         raise DecodeError("not-json", f"line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    except ValueError as exc:
+        raise DecodeError("invalid", str(exc)) from None
     if not isinstance(data, dict):
         raise DecodeError("invalid", f"expected a JSON object, got {type(data).__name__}")
     try:

@@ -1,14 +1,31 @@
-"""A small HTTP endpoint every service runs: /healthz, /readyz, /metrics, plus its own routes."""
+"""The HTTP endpoint every service runs: /healthz, /readyz, /metrics, plus its own routes (ingest's front door).
+
+Served by uvicorn (h11) with a Starlette app, in a thread of its own beside the service's work. It faces the
+open network, so every limit holds before work is done: a bounded number of connections, a deadline for a
+request's headers and another for its body, a body size checked against Content-Length before one byte is read
+(and counted while it streams when there is none), and a drain on stop that lets requests in flight finish.
+A 4xx says what was wrong and what the limit is; a 5xx never shows an internal exception.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 
+import anyio
+import uvicorn
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 log = logging.getLogger(__name__)
 
@@ -16,69 +33,201 @@ log = logging.getLogger(__name__)
 # service is alive but cannot make progress (its dependency is down).
 Probe = Callable[[], tuple[bool, dict]]
 # A route takes the request body and answers (status, JSON-able body).
-Route = Callable[[bytes], tuple[int, object]]
+Handler = Callable[[bytes], tuple[int, object]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A POST route: its handler, and the largest body it takes (refused with 413 before it is read)."""
+
+    handler: Handler
+    max_body_bytes: int
+    limit_hint: str = ""  # which setting sets the limit, for the 413's text
+
+
+@dataclass(frozen=True)
+class Limits:
+    concurrency: int = 64  # connections and requests at once; past it, 503
+    header_timeout_s: float = 10.0  # from a connection (or the last response) to a request's whole head
+    body_timeout_s: float = 60.0  # from the head to the whole body
+    max_header_bytes: int = 64 * 1024
+    drain_s: float = 20.0  # on stop, how long requests in flight may take to finish
+
+
+class _Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for a request's head, which uvicorn lacks: its keep-alive timer is
+    reset by every byte, so a client sending one byte a second would hold a connection for ever (slowloris).
+    The only place newsflow touches uvicorn's internals (``cycle``, ``transport``): the protocol is where the
+    bytes of a head arrive, before any ASGI code runs."""
+
+    header_timeout_s = Limits.header_timeout_s
+    _head_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()  # a kept-alive connection's next request gets a deadline of its own
+
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._head_deadline = self.loop.call_later(self.header_timeout_s, self._head_late)
+
+    def _disarm(self) -> None:
+        handle = getattr(self, "_head_deadline", None)
+        if handle is not None:
+            handle.cancel()
+            self._head_deadline = None
+
+    def _head_late(self) -> None:
+        self._head_deadline = None
+        waiting_for_head = self.cycle is None or self.cycle.response_complete
+        if waiting_for_head and not self.transport.is_closing():
+            log.warning("connection closed: no request head within the deadline", extra={"client": self.client})
+            self.transport.close()
+
+
+def _json(status: int, body: object) -> Response:
+    return Response(json.dumps(body, default=str), status_code=status, media_type="application/json")
+
+
+def _error(status: int, message: str, **more) -> Response:
+    return _json(status, {"error": message, **more})
 
 
 class ServiceHTTP:
     def __init__(
-        self, host: str, port: int, health: Probe, ready: Probe | None = None, routes: dict[str, Route] | None = None
+        self,
+        host: str,
+        port: int,
+        health: Probe,
+        ready: Probe | None = None,
+        routes: dict[str, Route] | None = None,
+        limits: Limits = Limits(),
     ):
-        self.health = health
-        self.ready = ready or health
-        self.routes = routes or {}
-        # Non-daemon request threads, joined on close: a request in flight finishes on shutdown.
-        self.server = ThreadingHTTPServer((host, port), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, name="http", daemon=True)
+        self.health, self.ready, self.routes, self.limits = health, ready or health, routes or {}, limits
+        # Bound here, so a port in use fails the service at once, not in the server's thread.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.socket.bind((host, port))
+        except OSError:
+            self.socket.close()
+            raise
+        self.socket.listen(512)
+        protocol = type("Protocol", (_Protocol,), {"header_timeout_s": limits.header_timeout_s})
+        config = uvicorn.Config(
+            self._app(),
+            http=protocol,
+            lifespan="off",
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            limit_concurrency=limits.concurrency,
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=int(limits.drain_s),
+            h11_max_incomplete_event_size=limits.max_header_bytes,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self._serve, name="http", daemon=True)
+        self.failed: BaseException | None = None
 
     @property
     def port(self) -> int:
-        return self.server.server_address[1]
+        return self.socket.getsockname()[1]
+
+    def _serve(self) -> None:
+        try:
+            asyncio.run(self.server.serve(sockets=[self.socket]))
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 uvicorn exits with SystemExit on a startup failure
+            self.failed = exc
+            log.error("the HTTP endpoint stopped", extra={"error": repr(exc)})
 
     def start(self) -> ServiceHTTP:
         self.thread.start()
+        started = threading.Event()
+        while not (self.server.started or self.failed or not self.thread.is_alive()):
+            started.wait(0.01)
+        if not self.server.started:
+            raise RuntimeError(f"the HTTP endpoint did not start: {self.failed!r}")
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        """Stop taking connections, let requests in flight finish (up to ``drain_s``), then return."""
+        self.server.should_exit = True
+        if self.thread.is_alive():
+            self.thread.join(self.limits.drain_s + 10)
+        self.socket.close()
 
-    def _handler(self):
-        outer = self
+    # -- the app ---------------------------------------------------------------------------------------------
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # access logs would drown the structured ones
-                pass
+    def _app(self) -> Starlette:
+        async def metrics(_: Request) -> Response:
+            return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-            def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        def probe_of(probe: Probe):
+            async def answer(_: Request) -> Response:
+                ok, details = await run_in_threadpool(probe)
+                return _json(200 if ok else 503, {"ok": ok, **details})
 
-            def _json(self, status: int, obj: object) -> None:
-                self._send(status, json.dumps(obj, default=str).encode())
+            return answer
 
-            def do_GET(self):
-                if self.path == "/metrics":
-                    return self._send(200, generate_latest(), CONTENT_TYPE_LATEST)
-                probe = {"/healthz": outer.health, "/readyz": outer.ready}.get(self.path)
-                if probe is None:
-                    return self._json(404, {"error": f"no route {self.path}"})
-                ok, details = probe()
-                self._json(200 if ok else 503, {"ok": ok, **details})
+        routes = [
+            StarletteRoute("/metrics", metrics, methods=["GET"]),
+            StarletteRoute("/healthz", probe_of(lambda: self.health()), methods=["GET"]),
+            StarletteRoute("/readyz", probe_of(lambda: self.ready()), methods=["GET"]),
+            *(StarletteRoute(path, self._post(route), methods=["POST"]) for path, route in self.routes.items()),
+        ]
 
-            def do_POST(self):
-                route = outer.routes.get(self.path)
-                if route is None:
-                    return self._json(404, {"error": f"no route {self.path}"})
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                try:
-                    status, answer = route(body)
-                except Exception as exc:  # a bug in a route must answer, not hang the client
-                    log.exception("route failed", extra={"path": self.path})
-                    status, answer = 500, {"error": f"{type(exc).__name__}: {exc}"}
-                self._json(status, answer)
+        async def not_found(request: Request, _exc) -> Response:
+            return _error(404, f"no route {request.method} {request.url.path}")
 
-        return Handler
+        async def not_allowed(request: Request, _exc) -> Response:
+            return _error(405, f"{request.method} is not allowed on {request.url.path}")
+
+        async def failed(request: Request, exc: Exception) -> Response:
+            log.error("request failed", extra={"path": request.url.path, "error": repr(exc)}, exc_info=exc)
+            return _error(500, "internal error; it is logged")
+
+        return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed, Exception: failed})
+
+    def _post(self, route: Route):
+        limit = route.max_body_bytes
+        hint = f" ({route.limit_hint})" if route.limit_hint else ""
+
+        async def endpoint(request: Request) -> Response:
+            declared = request.headers.get("content-length")
+            if declared is not None:
+                if not declared.isdigit():
+                    return _error(400, f"Content-Length {declared!r} is not a number of bytes")
+                if int(declared) > limit:
+                    return _error(
+                        413, f"the body is {int(declared):,} bytes; the limit is {limit:,}{hint}", limit_bytes=limit
+                    )
+            chunks, size = [], 0
+            try:
+                with anyio.fail_after(self.limits.body_timeout_s):
+                    async for chunk in request.stream():
+                        size += len(chunk)
+                        if size > limit:
+                            return _error(413, f"the body is over {limit:,} bytes, the limit{hint}", limit_bytes=limit)
+                        chunks.append(chunk)
+            except TimeoutError:
+                return _error(
+                    408,
+                    f"the body did not arrive within {self.limits.body_timeout_s:g} s ({size:,} bytes came)",
+                    limit_s=self.limits.body_timeout_s,
+                )
+            except ClientDisconnect:
+                return Response(status_code=400)  # nobody is there to read it
+            status, answer = await run_in_threadpool(route.handler, b"".join(chunks))
+            return _json(status, answer)
+
+        return endpoint

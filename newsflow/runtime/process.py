@@ -33,4 +33,5 @@ def serve(stage: Stage, settings: CommonSettings, ready: Probe, routes: dict[str
         health=lambda: (True, {"service": stage.name}),
         ready=ready,
         routes=routes,
+        limits=settings.http_limits(),
     ).start()

@@ -57,6 +57,17 @@ class CommonSettings(BaseSettings):
     )
     log_level: str = Field("INFO")
     http_host: str = Field("127.0.0.1", description="Address the service's HTTP endpoint binds to.")
+    http_concurrency: int = Field(64, ge=1, description="Connections and requests at once; past it, 503.")
+    http_header_timeout_s: float = Field(10.0, gt=0, description="Longest wait for a request's head (slowloris).")
+    http_body_timeout_s: float = Field(60.0, gt=0, description="Longest wait for a request's body, after its head.")
+    http_drain_s: float = Field(20.0, ge=0, description="On SIGTERM, how long requests in flight may take to finish.")
+
+    def http_limits(self):
+        from newsflow.runtime.http import Limits  # the server's module is not every settings reader's import
+
+        return Limits(
+            self.http_concurrency, self.http_header_timeout_s, self.http_body_timeout_s, 64 * 1024, self.http_drain_s
+        )
 
     def stage_port(self, name: str) -> int:
         """The HTTP port of stage ``name``: its own setting (NEWSFLOW_<NAME>_PORT), else the registry's default.

@@ -1,6 +1,9 @@
 """ingest and the CLI's feed on each Kafka: Apache Kafka, noida-db and Tansu."""
 
 import json
+import socket
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -112,3 +115,49 @@ def test_plain_json_on_the_submitted_topic_is_validated_as_over_http(stack, tmp_
     }
     assert reasons[bad[0].decode()][:2] == ("ingest", "not-json")
     assert reasons[bad[1].decode()][1] == "invalid" and "body: unknown field" in reasons[bad[1].decode()][2]
+
+
+def read_answer(s: socket.socket) -> tuple[bytes, bytes]:
+    """One HTTP answer off a socket: its status line and its body (by Content-Length)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += s.recv(65536) or b"\r\n\r\n"
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        (int(v) for k, _, v in (h.partition(b":") for h in head.split(b"\r\n")) if k.lower() == b"content-length"), 0
+    )
+    while len(body) < length:
+        body += s.recv(65536) or b"x" * length
+    return head.split(b"\r\n")[0], body
+
+
+def test_the_front_door_refuses_what_would_cost_it_before_doing_the_work(isolated_servers, tmp_path):
+    """What ingest did on the hand-written server: read a 50 MB body whole before refusing it, answer JSON nested
+    100,000 deep with a 500 showing Python's RecursionError, and keep a thread for a client that never finishes
+    its request. Each is now refused first, saying what the limit is."""
+    env = service_env(isolated_servers, tmp_path, NEWSFLOW_HTTP_HEADER_TIMEOUT_S="1")
+    with service("ingest", env, tmp_path):
+        port = int(env["NEWSFLOW_INGEST_PORT"])
+        limit = 1_000 * 2_000_000 + 1024 * 1024
+        head = f"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Length: {limit + 1}\r\n\r\n".encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(head)  # no body at all: the answer must not wait for it
+            status, body = read_answer(s)
+        assert status.startswith(b"HTTP/1.1 413"), status
+        assert json.loads(body)["limit_bytes"] == limit and "NEWSFLOW_MAX_BATCH" in json.loads(body)["error"]
+
+        deep = b"[" * 100_000 + b"]" * 100_000
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/articles", data=deep, method="POST")
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(req, timeout=30)
+        answer = json.loads(caught.value.read())
+        assert caught.value.code == 400 and answer["limit_depth"] == 32, answer
+        assert "nested more than 32 levels" in answer["error"] and "Recursion" not in answer["error"]
+
+        with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+            s.sendall(b"POST /v1/articles HTTP/1.1\r\nHost: x\r\n")  # a head that never ends
+            assert s.recv(100) == b""  # closed by the server's deadline, before this socket's 20 s
+
+        # And the door still works.
+        done = cli(["feed", "-"], env, stdin=b'{"text": "The harbour of Riverton reopened on Monday after repairs."}\n')
+        assert done.returncode == 0, done.stderr.decode()

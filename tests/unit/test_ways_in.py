@@ -310,3 +310,11 @@ def test_a_member_hands_a_feed_over_only_once_its_poll_in_flight_is_saved_and_ac
         assert stage_.producer.events == [("send", feed_id(moving).encode()), ("flush", None)]
         assert list(stage_.busy) == [feed_id(staying)] and not stage_.busy[feed_id(staying)].done()
         hold.set()
+
+
+@pytest.mark.parametrize("depth", [33, 100_000])
+def test_json_nested_past_the_limit_is_refused_naming_it_not_crashing_the_reader(depth):
+    value = b'{"text": ' + b"[" * depth + b"]" * depth + b"}"
+    with pytest.raises(DecodeError) as caught:
+        decode_plain(value, None, ArticleSubmission)
+    assert caught.value.reason == "invalid" and "nested more than 32 levels deep" in str(caught.value)

@@ -25,9 +25,10 @@ from kafka.errors import KafkaError
 from prometheus_client import Counter, Histogram
 
 from newsflow.contract import ArticleSubmission, RawArticle, Topics, encode
-from newsflow.contract.codec import decode_plain, header_map
+from newsflow.contract.codec import MAX_JSON_DEPTH, decode_plain, header_map, loads_bounded
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
+from newsflow.runtime.http import Route
 from newsflow.runtime.process import begin, serve
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES
 from newsflow.stages.ingest.prepare import Rejected, prepare, submission_of
@@ -130,9 +131,11 @@ class Ingest:
     def submit(self, body: bytes) -> tuple[int, object]:
         started = time.perf_counter()
         try:
-            request = json.loads(body)
+            request = loads_bounded(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return 400, {"error": f"request body is not JSON: {exc}"}
+        except ValueError as exc:  # nested too deep
+            return 400, {"error": f"request body refused: {exc}", "limit_depth": MAX_JSON_DEPTH}
         items = request.get("articles") if isinstance(request, dict) else None
         if not isinstance(items, list):
             return 400, {"error": 'request body must be {"articles": [...]}'}
@@ -231,7 +234,12 @@ def main() -> None:
         _, consumer = runtime.ready()
         return ok, {"service": STAGE.name, **body, "submitted_topic": consumer}
 
-    http = serve(STAGE, settings, ready, {"/v1/articles": Ingest(settings, publisher).submit})
+    front_door = Route(
+        Ingest(settings, publisher).submit,
+        settings.max_request_bytes,
+        "NEWSFLOW_MAX_BATCH × NEWSFLOW_MAX_ARTICLE_BYTES, and 1 MiB",
+    )
+    http = serve(STAGE, settings, ready, {"/v1/articles": front_door})
     log.info("ingest ready", extra={"port": http.port, "topic": publisher.topic, "submitted": runtime.topic})
     consuming = threading.Thread(target=runtime.run, name="submitted", daemon=True)
     consuming.start()

@@ -15,3 +15,9 @@ class IngestSettings(CommonSettings):
     submitted_max_records: int = Field(
         500, ge=1, description="Most submissions from articles.submitted.v1 validated and published as one batch."
     )
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The largest request body read: a full batch of the largest articles, and room for the JSON around them.
+        A request over it is refused before its body is read."""
+        return self.max_batch * self.max_article_bytes + 1024 * 1024
