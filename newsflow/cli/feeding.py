@@ -28,10 +28,11 @@ class Refused(Exception):
     """Ingest refused the request as a whole (4xx): sending it again would not help."""
 
 
-def post_articles(url: str, items: Sequence[Item], timeout: float = 120) -> list[dict]:
+def post_articles(url: str, items: Sequence[Item], api_key: str | None = None, timeout: float = 120) -> list[dict]:
     """One request to ingest's POST /v1/articles; its per-article results."""
     payload = {"articles": [{"origin": i.origin, "article": i.article} for i in items]}
-    req = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {api_key}"} if api_key else {})
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.loads(resp.read())["results"]

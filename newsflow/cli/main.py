@@ -14,7 +14,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsflow.cli import feeding, feeds, mapping, stack
+from newsflow.cli import feeding, feeds, keys, mapping, stack
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.local import apache
 from newsflow.cli.progress import tracked
@@ -35,6 +35,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(feeds.app, name="feeds")
+app.add_typer(keys.app, name="keys")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -234,7 +235,7 @@ def feed(
 
         outcome = feeding.feed(
             sendable,
-            lambda chunk: feeding.post_articles(url, chunk),
+            lambda chunk: feeding.post_articles(url, chunk, s.api_key),
             s.feed_batch,
             s.feed_retry_s if retry_for is None else retry_for,
             on_done=on_done,

@@ -65,6 +65,9 @@ class CliSettings(CommonSettings):
         "512m", pattern=r"^\d+[kmgKMG]$", description="Largest heap of the apache stack's Kafka JVM."
     )
     es_heap: str = Field("1g", pattern=r"^\d+[kmgKMG]$", description="Heap of the apache stack's Elasticsearch JVM.")
+    api_key: str | None = Field(
+        None, description="The API key `newsflow feed` sends ingest (`newsflow keys create`), where it asks for one."
+    )
     ingest_url: str | None = Field(
         None, description="Ingest's HTTP API (default http://127.0.0.1:$NEWSFLOW_INGEST_PORT)."
     )

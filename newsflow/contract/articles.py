@@ -52,7 +52,7 @@ class RawArticle(Message):
     """An accepted article on ``articles.raw.v1``: the input as received, with a stable id."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.article.raw"
-    SCHEMA_VERSION: ClassVar[str] = "1.2"
+    SCHEMA_VERSION: ClassVar[str] = "1.3"
 
     id: str = Field(pattern=ARTICLE_ID_PATTERN, description="Stable id: same article, same id.")
     content: str = Field(min_length=1, description="The body exactly as received.")
@@ -67,6 +67,10 @@ class RawArticle(Message):
     )
     origin: str | None = Field(None, description="Where it came from: a file name, 'http', 'stdin', a feed's URL.")
     authors: list[str] = Field(default_factory=list, description="1.2: the authors the submission named.")
+    submitted_by: str | None = Field(
+        None,
+        description="1.3: the name of the API key that sent it (None where ingest asks for no key, or from a topic).",
+    )
     ingested_at: AwareDatetime
 
 

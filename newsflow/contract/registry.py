@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from newsflow.contract.articles import ArticleSubmission, EnrichedArticle, RawArticle
 from newsflow.contract.deadletter import DeadLetter
 from newsflow.contract.feeds import FeedState, FeedSubscription
+from newsflow.contract.keys import ApiKey
 
 
 class Topics:
@@ -18,8 +19,10 @@ class Topics:
     # Compacted, keyed by feed id: what to poll (written by people), and what the feed stage knows of each feed.
     FEEDS = "feeds.subscriptions.v1"
     FEED_STATE = "feeds.state.v1"
+    # Compacted, keyed by key name: ingest's API keys (hashed), read whole by every ingest replica.
+    KEYS = "keys.v1"
 
-    COMPACTED = (FEEDS, FEED_STATE)
+    COMPACTED = (FEEDS, FEED_STATE, KEYS)
 
 
 @dataclass(frozen=True)
@@ -39,5 +42,5 @@ class SchemaInfo:
 
 REGISTRY: dict[str, SchemaInfo] = {
     m.SCHEMA_NAME: SchemaInfo(m, m.SCHEMA_NAME, m.SCHEMA_VERSION)
-    for m in (ArticleSubmission, RawArticle, EnrichedArticle, DeadLetter, FeedSubscription, FeedState)
+    for m in (ArticleSubmission, RawArticle, EnrichedArticle, DeadLetter, FeedSubscription, FeedState, ApiKey)
 }

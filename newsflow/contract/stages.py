@@ -20,7 +20,8 @@ class Stage:
     port: int
     reads: str | None = None  # the topic it consumes (before any namespace)
     writes: tuple[str, ...] = ()
-    # Topics it reads whole into a table at each assignment, co-partitioned with ``reads`` (the feed stage's state).
+    # Topics it reads whole into a table: at each assignment, co-partitioned with ``reads`` (the feed stage's state),
+    # or all of them in every replica (ingest's API keys).
     tables: tuple[str, ...] = ()
     group: str | None = None  # its consumer group, for a stage that reads a topic
 
@@ -57,6 +58,7 @@ STAGES: tuple[Stage, ...] = (
         8081,
         reads=Topics.SUBMITTED,
         writes=(Topics.RAW, Topics.DEADLETTER),
+        tables=(Topics.KEYS,),
         group="newsflow-ingest",
     ),
     Stage("enrich", 8082, reads=Topics.RAW, writes=(Topics.ENRICHED, Topics.DEADLETTER), group="newsflow-enrich"),

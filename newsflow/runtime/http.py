@@ -14,7 +14,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import anyio
@@ -32,17 +32,21 @@ log = logging.getLogger(__name__)
 # A probe answers (healthy, details). Liveness and readiness differ where a
 # service is alive but cannot make progress (its dependency is down).
 Probe = Callable[[], tuple[bool, dict]]
-# A route takes the request body and answers (status, JSON-able body).
-Handler = Callable[[bytes], tuple[int, object]]
+# A route takes the request body and who sent it (what its guard said), and answers (status, JSON-able body).
+Handler = Callable[[bytes, str | None], tuple[int, object]]
+# A guard reads a request's headers before its body: (who sent it, None), or (None, (status, refusal)).
+Guard = Callable[[Mapping[str, str]], tuple[str | None, tuple[int, dict] | None]]
 
 
 @dataclass(frozen=True)
 class Route:
-    """A POST route: its handler, and the largest body it takes (refused with 413 before it is read)."""
+    """A POST route: its handler, the largest body it takes (refused with 413 before it is read), and a guard
+    (who may send it), asked before the body is read too."""
 
     handler: Handler
     max_body_bytes: int
     limit_hint: str = ""  # which setting sets the limit, for the 413's text
+    guard: Guard | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +207,12 @@ class ServiceHTTP:
         hint = f" ({route.limit_hint})" if route.limit_hint else ""
 
         async def endpoint(request: Request) -> Response:
+            caller = None
+            if route.guard is not None:
+                caller, refusal = route.guard(request.headers)
+                if refusal is not None:
+                    status, body = refusal
+                    return _json(status, body)
             declared = request.headers.get("content-length")
             if declared is not None:
                 if not declared.isdigit():
@@ -227,7 +237,7 @@ class ServiceHTTP:
                 )
             except ClientDisconnect:
                 return Response(status_code=400)  # nobody is there to read it
-            status, answer = await run_in_threadpool(route.handler, b"".join(chunks))
+            status, answer = await run_in_threadpool(route.handler, b"".join(chunks), caller)
             return _json(status, answer)
 
         return endpoint

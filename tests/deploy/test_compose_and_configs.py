@@ -1029,5 +1029,5 @@ def test_compose_prometheus_and_the_dashboard_agree_with_the_stage_registry(comp
     for entry in consuming():
         assert re.fullmatch(group_var, entry.group), entry.group
     for topic in topics():
-        assert re.fullmatch(r"(articles|feeds)[.].+", topic), topic
+        assert re.fullmatch(r"(articles|feeds|keys)[.].+", topic), topic
     assert jobs["lag-exporter"]["static_configs"][0]["targets"] == [f"lag-exporter:{LAG_EXPORTER_PORT}"]

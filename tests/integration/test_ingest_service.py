@@ -10,10 +10,11 @@ import pytest
 from newsflow.contract import DeadLetter, RawArticle, Topics, decode
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
 from newsflow.contract.stages import topics
+from newsflow.runtime.servers import free_port, wait_until
 from newsflow.runtime.topics import ensure_topics
 from tests.feedserver import article_text
 from tests.integration.kafka_util import produce, read_all
-from tests.running import cli, service, service_env
+from tests.running import cli, cli_json, service, service_env
 
 pytestmark = pytest.mark.integration
 
@@ -161,3 +162,42 @@ def test_the_front_door_refuses_what_would_cost_it_before_doing_the_work(isolate
         # And the door still works.
         done = cli(["feed", "-"], env, stdin=b'{"text": "The harbour of Riverton reopened on Monday after repairs."}\n')
         assert done.returncode == 0, done.stderr.decode()
+
+
+def test_with_keys_required_only_a_live_key_submits_on_every_replica_and_each_article_names_it(
+    isolated_servers, tmp_path
+):
+    env = service_env(isolated_servers, tmp_path / "a", NEWSFLOW_INGEST_AUTH="required")
+    other = env | {"NEWSFLOW_INGEST_PORT": str(free_port()), "NEWSFLOW_HOME": str(tmp_path / "b")}
+    article = b'{"text": "The harbour of Riverton reopened on Monday after two years of repairs."}\n'
+    with service("ingest", env, tmp_path / "a"), service("ingest", other, tmp_path / "b"):
+        refused = cli(["feed", "-"], env, stdin=article)
+        assert refused.returncode == 1 and "401" in refused.stderr.decode(), refused.stderr.decode()
+        assert "an API key is required" in refused.stderr.decode()
+
+        created = cli(["keys", "create", "desk-a"], env)
+        assert created.returncode == 0, created.stderr.decode()
+        secret = created.stdout.decode().strip()
+        assert secret.startswith("nf_") and "shown once" in created.stderr.decode()
+        listed = cli_json(["keys", "list", "--json"], env)
+        assert [(k["name"], k["scopes"], k["revoked_at"]) for k in listed] == [("desk-a", ["submit"], None)]
+        assert "sha256" not in listed[0] and secret not in json.dumps(listed)
+
+        # Both replicas read the new key from the topic: each takes it (the wait is for the second one's poll).
+        for e in (env, other):
+            wait_until(
+                lambda e=e: cli(["feed", "-"], e | {"NEWSFLOW_API_KEY": secret}, stdin=article).returncode == 0,
+                30,
+                "the new key accepted",
+            )
+        raw = read_all(isolated_servers.kafka_bootstrap, isolated_servers.topic(Topics.RAW), expect=2)
+        assert {decode(r.value, r.headers, RawArticle).submitted_by for r in raw} == {"desk-a"}
+
+        assert cli(["keys", "revoke", "desk-a"], env).returncode == 0
+        for e in (env, other):
+            wait_until(
+                lambda e=e: b"revoked" in cli(["feed", "-"], e | {"NEWSFLOW_API_KEY": secret}, stdin=article).stderr,
+                30,
+                "the revoked key refused",
+            )
+        assert cli_json(["keys", "list", "--json"], env)[0]["revoked_at"]

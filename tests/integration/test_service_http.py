@@ -22,7 +22,7 @@ class Echo:
         self.bodies: list[bytes] = []
         self.gate: threading.Event | None = None
 
-    def __call__(self, body: bytes):
+    def __call__(self, body: bytes, _caller=None):
         if self.gate is not None:
             self.gate.wait(30)
         self.bodies.append(body)
@@ -142,7 +142,7 @@ def test_a_body_that_does_not_arrive_in_time_is_a_408(server, echo):
 
 
 def test_errors_name_what_and_never_show_an_internal_exception(echo):
-    def broken(_body):
+    def broken(_body, _caller):
         raise KeyError("secret internal detail")
 
     http = ServiceHTTP(

@@ -31,6 +31,7 @@ from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejectio
 from newsflow.runtime.http import Route
 from newsflow.runtime.process import begin, serve
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES
+from newsflow.stages.ingest.keys import KeyReader, Keys
 from newsflow.stages.ingest.prepare import Rejected, prepare, submission_of
 from newsflow.stages.ingest.settings import IngestSettings
 
@@ -55,14 +56,17 @@ for _via in ("http", "topic"):
     RECEIVED.labels(_via)
 
 
-def validate(item: object, settings: IngestSettings, now: datetime) -> tuple[RawArticle | None, str | None]:
-    """One request item → (RawArticle, None) or (None, reason)."""
+def validate(
+    item: object, settings: IngestSettings, now: datetime, key_name: str | None = None
+) -> tuple[RawArticle | None, str | None]:
+    """One request item → (RawArticle, None) or (None, reason); ``key_name``: the API key that sent it."""
     if not isinstance(item, dict) or "article" not in item:
         return None, 'each item must be an object {"origin": ..., "article": {...}}'
     origin = item.get("origin")
     try:
         sub = submission_of(item["article"])
-        return prepare(sub, origin if isinstance(origin, str) else None, now, settings.max_article_bytes), None
+        raw = prepare(sub, origin if isinstance(origin, str) else None, now, settings.max_article_bytes)
+        return (raw.model_copy(update={"submitted_by": key_name}) if key_name else raw), None
     except Rejected as exc:
         return None, str(exc)
 
@@ -128,7 +132,7 @@ class Ingest:
     def __init__(self, settings: IngestSettings, publisher: Publisher):
         self.settings, self.publisher = settings, publisher
 
-    def submit(self, body: bytes) -> tuple[int, object]:
+    def submit(self, body: bytes, key_name: str | None = None) -> tuple[int, object]:
         started = time.perf_counter()
         try:
             request = loads_bounded(body)
@@ -150,7 +154,7 @@ class Ingest:
         results: list[dict] = []
         valid: list[tuple[dict, RawArticle]] = []
         for index, item in enumerate(items):
-            raw, reason = validate(item, self.settings, now)
+            raw, reason = validate(item, self.settings, now, key_name)
             if raw is None:
                 REJECTED.labels("invalid").inc()
                 results.append({"index": index, "status": "rejected", "reason": reason})
@@ -227,17 +231,30 @@ def main() -> None:
         decoder=decode_plain,
     )
 
+    keys = Keys()
+    guard = None
+    if settings.auth_required:
+        reader = KeyReader(settings, keys, stop).start()
+        guard = keys.check
+    log.info("API keys", extra={"required": settings.auth_required, "setting": settings.ingest_auth})
+
     def ready() -> tuple[bool, dict]:
-        # Readiness is the HTTP way in (what a load balancer asks): the broker takes articles. The topic's
-        # consumer reports beside it; its dead-letter brake has its own gauge and alert.
+        # Readiness is the HTTP way in (what a load balancer asks): the broker takes articles, and the keys are
+        # read where they are asked for. The topic's consumer reports beside it; its dead-letter brake has its
+        # own gauge and alert.
         ok, body = publisher.health()
         _, consumer = runtime.ready()
-        return ok, {"service": STAGE.name, **body, "submitted_topic": consumer}
+        auth: dict[str, object] = {"required": settings.auth_required}
+        if guard is not None:
+            ok = ok and keys.loaded
+            auth |= {"keys_loaded": keys.loaded, "keys": len(keys.by_name), "error": reader.error}
+        return ok, {"service": STAGE.name, **body, "auth": auth, "submitted_topic": consumer}
 
     front_door = Route(
         Ingest(settings, publisher).submit,
         settings.max_request_bytes,
         "NEWSFLOW_MAX_BATCH × NEWSFLOW_MAX_ARTICLE_BYTES, and 1 MiB",
+        guard=guard,
     )
     http = serve(STAGE, settings, ready, {"/v1/articles": front_door})
     log.info("ingest ready", extra={"port": http.port, "topic": publisher.topic, "submitted": runtime.topic})

@@ -1,3 +1,6 @@
+import ipaddress
+from typing import Literal
+
 from pydantic import Field
 
 from newsflow.runtime.settings import CommonSettings
@@ -12,6 +15,11 @@ class IngestSettings(CommonSettings):
     )
     max_batch: int = Field(1_000, ge=1, description="Most articles accepted in one request.")
     produce_timeout_s: float = Field(30.0, gt=0, description="How long to wait for the broker to acknowledge a batch.")
+    ingest_auth: Literal["auto", "required", "off"] = Field(
+        "auto",
+        description="required: every HTTP submission needs an API key; off: none does; auto: required unless the "
+        "endpoint binds to loopback only (the local stack).",
+    )
     submitted_max_records: int = Field(
         500, ge=1, description="Most submissions from articles.submitted.v1 validated and published as one batch."
     )
@@ -21,3 +29,15 @@ class IngestSettings(CommonSettings):
         """The largest request body read: a full batch of the largest articles, and room for the JSON around them.
         A request over it is refused before its body is read."""
         return self.max_batch * self.max_article_bytes + 1024 * 1024
+
+    @property
+    def auth_required(self) -> bool:
+        if self.ingest_auth != "auto":
+            return self.ingest_auth == "required"
+        host = self.http_host.strip("[]")
+        if host == "localhost":
+            return False
+        try:
+            return not ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return True  # a name that may resolve to anything: the safe side
