@@ -21,7 +21,11 @@ from newsflow.runtime.retry import backoff_delay
 
 
 class Unavailable(Exception):
-    """Ingest gave no usable answer; the same request may succeed later."""
+    """Ingest gave no usable answer; the same request may succeed later (after ``retry_after_s``, if it said)."""
+
+    def __init__(self, reason: str, retry_after_s: float | None = None):
+        super().__init__(reason)
+        self.retry_after_s = retry_after_s
 
 
 class Refused(Exception):
@@ -38,6 +42,9 @@ def post_articles(url: str, items: Sequence[Item], api_key: str | None = None, t
             return json.loads(resp.read())["results"]
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")[:500]
+        if exc.code == 429:  # over the key's rate: wait what ingest says, then send the same articles again
+            wait = exc.headers.get("Retry-After", "")
+            raise Unavailable(f"ingest answered 429: {detail}", float(wait) if wait.isdigit() else None) from None
         if exc.code >= 500:
             raise Unavailable(f"ingest answered {exc.code}: {detail}") from None
         raise Refused(f"ingest answered {exc.code}: {detail}") from None
@@ -79,8 +86,9 @@ def feed(
             continue
         except Unavailable as exc:
             again, reason, progressed = list(chunk), str(exc), False
+            asked = exc.retry_after_s
         else:
-            again, reason, progressed = [], "", False
+            again, reason, progressed, asked = [], "", False, None
             for item, result in zip(chunk, results, strict=True):
                 if result["status"] == "accepted":
                     out.accepted.append((item.origin, result["id"]))
@@ -92,7 +100,8 @@ def feed(
                     out.rejected.append((item.origin, result["reason"]))
                 progressed = True
             on_done(len(chunk) - len(again))
-        if progressed:
+        if progressed or asked is not None:
+            # A rate limit is no outage: ingest is up, and says when to send again.
             stuck_since, attempt = None, 0
         if not again:
             continue
@@ -107,7 +116,8 @@ def feed(
             on_done(len(left))
             break
         attempt += 1
-        delay = backoff_delay(attempt, cap_s=5.0, base_s=0.25)  # the stages' formula, capped for a person waiting
+        # Ingest's Retry-After when it gave one; else the stages' formula, capped for a person waiting.
+        delay = asked if asked is not None else backoff_delay(attempt, cap_s=5.0, base_s=0.25)
         on_retry(len(again), reason, delay)
         out.resent += len(again)
         sleep(delay)

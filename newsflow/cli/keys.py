@@ -52,6 +52,8 @@ def _write(s: CliSettings, key: ApiKey) -> None:
 def create(
     name: str = typer.Argument(..., help="Who will hold it: lower-case letters, digits, '.', '_' or '-'."),
     scope: list[str] = typer.Option(["submit"], "--scope", help="What it may do (submit)."),
+    rate: float | None = typer.Option(None, "--rate", help="Articles per second (default NEWSFLOW_INGEST_RATE_PER_S)."),
+    burst: int | None = typer.Option(None, "--burst", help="Articles at once (default NEWSFLOW_INGEST_BURST)."),
 ) -> None:
     """Create a key and print it, once: only its hash is stored."""
     s = CliSettings()
@@ -61,7 +63,15 @@ def create(
         raise typer.Exit(1)
     secret = new_key()
     try:
-        key = ApiKey(name=name, sha256=key_hash(secret), shown=secret[:10], scopes=scope, created_at=datetime.now(UTC))
+        key = ApiKey(
+            name=name,
+            sha256=key_hash(secret),
+            shown=secret[:10],
+            scopes=scope,
+            rate_per_s=rate,
+            burst=burst,
+            created_at=datetime.now(UTC),
+        )
     except ValidationError as exc:
         err.print(f"[red]{describe_validation_error(exc)}[/red]")
         raise typer.Exit(2) from None
@@ -77,10 +87,12 @@ def list_keys(as_json: bool = typer.Option(False, "--json", help="Machine-readab
     if as_json:
         out.print_json(json.dumps([k.model_dump(mode="json", exclude={"sha256"}) for k in keys]))
         return
-    table = Table("name", "key", "scopes", "created", "revoked")
+    table = Table("name", "key", "scopes", "rate", "created", "revoked")
     for k in keys:
         revoked = k.revoked_at.isoformat(timespec="seconds") if k.revoked_at else ""
-        table.add_row(k.name, k.shown + "…", ",".join(k.scopes), k.created_at.isoformat(timespec="seconds"), revoked)
+        rate = f"{k.rate_per_s:g}/s, burst {k.burst}" if k.rate_per_s or k.burst else "default"
+        created = k.created_at.isoformat(timespec="seconds")
+        table.add_row(k.name, k.shown + "…", ",".join(k.scopes), rate, created, revoked)
     out.print(table)
 
 

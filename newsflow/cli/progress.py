@@ -46,9 +46,11 @@ class Tracker:
             self._line()
 
     def say(self, note: str) -> None:
-        self.note = note
+        changed, self.note = note != self.note, note
         if self.bar is not None:
             self.bar.update(self.task, description=self._description())
+        elif note and changed:
+            self._line()  # a log shows what happens (a retry, a wait) when it happens, not at the next line
 
     def _description(self) -> str:
         return f"{self.what} ({self.note})" if self.note else self.what

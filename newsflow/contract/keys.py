@@ -36,5 +36,7 @@ class ApiKey(Message):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="key_hash(key); the key itself is never stored.")
     shown: str = Field(max_length=16, description="The key's first characters, to tell keys apart in a list.")
     scopes: list[Scope] = Field(min_length=1)
+    rate_per_s: float | None = Field(None, gt=0, description="Articles per second it may submit; None: the default.")
+    burst: int | None = Field(None, ge=1, description="Articles it may submit at once; None: the default.")
     created_at: AwareDatetime
     revoked_at: AwareDatetime | None = None

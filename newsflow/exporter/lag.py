@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from newsflow.contract.stages import consuming, topics
+from newsflow.runtime.topics import group_sizes
 
 
 def pipeline_groups(s) -> dict[str, str]:
@@ -82,8 +83,7 @@ class LagReader:
 
     def members(self, groups: list[str]) -> dict[str, int]:
         with self.lock:
-            described = self.admin.describe_groups(groups)
-            return {g: len((described.get(g) or {}).get("members", [])) for g in groups}
+            return group_sizes(self.admin, groups)
 
     def close(self) -> None:
         self.consumer.close()

@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 # A probe answers (healthy, details). Liveness and readiness differ where a
 # service is alive but cannot make progress (its dependency is down).
 Probe = Callable[[], tuple[bool, dict]]
-# A route takes the request body and who sent it (what its guard said), and answers (status, JSON-able body).
-Handler = Callable[[bytes, str | None], tuple[int, object]]
+# A route takes the request body and who sent it (what its guard said), and answers (status, JSON-able body),
+# or (status, body, headers) where the answer needs headers (a 429's Retry-After).
+Handler = Callable[[bytes, str | None], tuple[int, object] | tuple[int, object, dict[str, str]]]
 # A guard reads a request's headers before its body: (who sent it, None), or (None, (status, refusal)).
 Guard = Callable[[Mapping[str, str]], tuple[str | None, tuple[int, dict] | None]]
 
@@ -97,8 +98,8 @@ class _Protocol(H11Protocol):
             self.transport.close()
 
 
-def _json(status: int, body: object) -> Response:
-    return Response(json.dumps(body, default=str), status_code=status, media_type="application/json")
+def _json(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body, default=str), status_code=status, media_type="application/json", headers=headers)
 
 
 def _error(status: int, message: str, **more) -> Response:
@@ -237,7 +238,7 @@ class ServiceHTTP:
                 )
             except ClientDisconnect:
                 return Response(status_code=400)  # nobody is there to read it
-            status, answer = await run_in_threadpool(route.handler, b"".join(chunks), caller)
-            return _json(status, answer)
+            status, answer, *headers = await run_in_threadpool(route.handler, b"".join(chunks), caller)
+            return _json(status, answer, headers[0] if headers else None)
 
         return endpoint

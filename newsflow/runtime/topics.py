@@ -88,6 +88,12 @@ def evict_group_members(client_config: dict, group: str) -> list[str]:
         admin.close()
 
 
+def group_sizes(admin: KafkaAdminClient, groups: list[str]) -> dict[str, int]:
+    """How many members each group has now."""
+    described = admin.describe_groups(groups)
+    return {g: len((described.get(g) or {}).get("members", [])) for g in groups}
+
+
 def read_whole(client_config: dict, topics: list[str], client_id: str) -> list:
     """Every record of ``topics`` from the start to the end offsets as they are now, outside any group: what a
     command reads to show a table (the dead letters, the feeds)."""

@@ -4,13 +4,14 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from typing import Any
 
 import pytest
 
 from newsflow.contract import DeadLetter, RawArticle, Topics, decode
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
 from newsflow.contract.stages import topics
-from newsflow.runtime.servers import free_port, wait_until
+from newsflow.runtime.servers import free_port, http_json, wait_until
 from newsflow.runtime.topics import ensure_topics
 from tests.feedserver import article_text
 from tests.integration.kafka_util import produce, read_all
@@ -201,3 +202,50 @@ def test_with_keys_required_only_a_live_key_submits_on_every_replica_and_each_ar
                 "the revoked key refused",
             )
         assert cli_json(["keys", "list", "--json"], env)[0]["revoked_at"]
+
+
+def post_raw(port: int, articles: list[dict], key: str) -> tuple[int, dict, Any]:
+    body = json.dumps({"articles": [{"origin": "t", "article": a} for a in articles]}).encode()
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/v1/articles", data=body, method="POST", headers={"Authorization": f"Bearer {key}"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read()), resp.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read()), exc.headers
+
+
+def test_a_keys_rate_holds_across_two_replicas_and_feed_waits_out_each_429(isolated_servers, tmp_path):
+    from tests.feedserver import article_text
+
+    env = service_env(isolated_servers, tmp_path / "a", NEWSFLOW_INGEST_AUTH="required")
+    other = env | {"NEWSFLOW_INGEST_PORT": str(free_port()), "NEWSFLOW_HOME": str(tmp_path / "b")}
+    ports = [int(e["NEWSFLOW_INGEST_PORT"]) for e in (env, other)]
+    with service("ingest", env, tmp_path / "a"), service("ingest", other, tmp_path / "b"):
+        created = cli(["keys", "create", "slow", "--rate", "1", "--burst", "10"], env)
+        assert created.returncode == 0, created.stderr.decode()
+        secret = created.stdout.decode().strip()
+
+        def ready(port: int) -> dict:
+            return (http_json(f"http://127.0.0.1:{port}/readyz")[1] or {}).get("auth", {})
+
+        # Both replicas see the key and count each other: each holds half the burst (5) and half the rate.
+        wait_until(
+            lambda: all(ready(p).get("replicas") == 2 and ready(p).get("keys") == 1 for p in ports),
+            60,
+            "two replicas, one key",
+        )
+        n = iter(range(100))
+        for port in ports:
+            status, body, _ = post_raw(port, [{"text": article_text(next(n))} for _ in range(5)], secret)
+            assert status == 200 and all(r["status"] == "accepted" for r in body["results"]), body
+            status, body, headers = post_raw(port, [{"text": article_text(next(n))}], secret)
+            assert status == 429 and "'slow' is over its rate limit" in body["error"], body
+            assert int(headers["Retry-After"]) >= 1
+
+        # `newsflow feed` waits as told, and every article goes in the end.
+        lines = b"".join(json.dumps({"text": article_text(200 + i)}).encode() + b"\n" for i in range(4))
+        done = cli(["feed", "-"], env | {"NEWSFLOW_API_KEY": secret, "NEWSFLOW_FEED_BATCH": "2"}, stdin=lines)
+        assert done.returncode == 0 and "accepted 4" in done.stdout.decode(), done.stderr.decode()
+        assert "resent" in done.stdout.decode() and "429" in done.stderr.decode(), done.stderr.decode()

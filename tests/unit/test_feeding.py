@@ -97,3 +97,17 @@ def test_no_retry_time_means_no_resending(retry_s):
         sleep=lambda s: pytest.fail("slept"),
     )
     assert len(out.rejected) == 2 and out.resent == 0
+
+
+def test_a_rate_limit_is_waited_out_as_ingest_asks_and_never_gives_up_the_articles():
+    clock, answers = Clock(), iter([None, 7.0, 3.0, None, None])
+
+    def post(chunk):
+        wait = next(answers)
+        if wait is not None:
+            raise Unavailable("ingest answered 429: over its rate limit", retry_after_s=wait)
+        return accepted(chunk)
+
+    # retry_s is shorter than the waits: a rate limit is not ingest being down, so nothing is given up.
+    out = feed(items(3), post, batch=1, retry_s=5, sleep=clock.sleep, clock=clock)
+    assert len(out.accepted) == 3 and not out.rejected and clock.slept == [7.0, 3.0]

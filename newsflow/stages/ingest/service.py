@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from kafka import KafkaProducer
+from kafka import KafkaAdminClient, KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import Counter, Histogram
 
@@ -30,8 +31,9 @@ from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
 from newsflow.runtime.http import Route
 from newsflow.runtime.process import begin, serve
-from newsflow.runtime.topics import MAX_MESSAGE_BYTES
+from newsflow.runtime.topics import MAX_MESSAGE_BYTES, group_sizes
 from newsflow.stages.ingest.keys import KeyReader, Keys
+from newsflow.stages.ingest.limits import Replicas, TokenBuckets
 from newsflow.stages.ingest.prepare import Rejected, prepare, submission_of
 from newsflow.stages.ingest.settings import IngestSettings
 
@@ -50,7 +52,7 @@ PRODUCED = Counter("newsflow_ingest_produced_total", "Articles acknowledged by t
 REJECTED = Counter("newsflow_ingest_rejected_total", "Articles rejected at the edge", ["reason"])
 BATCH = Histogram("newsflow_ingest_batch_size", "Articles per request", buckets=(1, 5, 10, 50, 100, 500, 1000))
 LATENCY = Histogram("newsflow_ingest_request_seconds", "Time to validate and publish one request")
-for _reason in ("invalid", "broker"):  # every series exists from the start at 0
+for _reason in ("invalid", "broker", "rate-limited"):  # every series exists from the start at 0
     REJECTED.labels(_reason)
 for _via in ("http", "topic"):
     RECEIVED.labels(_via)
@@ -129,10 +131,16 @@ class Publisher:
 class Ingest:
     """POST /v1/articles: {"articles": [{"origin": ..., "article": {...}}, ...]} → a result per article."""
 
-    def __init__(self, settings: IngestSettings, publisher: Publisher):
-        self.settings, self.publisher = settings, publisher
+    def __init__(
+        self,
+        settings: IngestSettings,
+        publisher: Publisher,
+        limit: Callable[[str, int], float | None] | None = None,
+    ):
+        # ``limit(key name, articles)``: None if they may go now, else the seconds to wait (a 429).
+        self.settings, self.publisher, self.limit = settings, publisher, limit
 
-    def submit(self, body: bytes, key_name: str | None = None) -> tuple[int, object]:
+    def submit(self, body: bytes, key_name: str | None = None) -> tuple[int, object] | tuple[int, object, dict]:
         started = time.perf_counter()
         try:
             request = loads_bounded(body)
@@ -148,6 +156,18 @@ class Ingest:
                 "error": f"{len(items)} articles in one request; "
                 f"the limit is {self.settings.max_batch} (NEWSFLOW_MAX_BATCH)"
             }
+        if key_name is not None and self.limit is not None:
+            wait = self.limit(key_name, len(items))
+            if wait is not None:
+                REJECTED.labels("rate-limited").inc(len(items))
+                return (
+                    429,
+                    {
+                        "error": f"the key {key_name!r} is over its rate limit; retry in {wait:.1f} s",
+                        "retry_after_s": wait,
+                    },
+                    {"Retry-After": str(max(1, math.ceil(wait)))},
+                )
         RECEIVED.labels("http").inc(len(items))
         BATCH.observe(len(items))
         now = datetime.now(UTC)
@@ -215,6 +235,22 @@ def origin_of(record) -> str:
     return f"kafka:{record.topic}"
 
 
+class RateLimit:
+    """Each key's token bucket, its rate and burst shared out among the replicas (the members of ingest's group)."""
+
+    def __init__(self, settings: IngestSettings, keys: Keys, stop: threading.Event):
+        self.settings, self.keys, self.buckets = settings, keys, TokenBuckets()
+        admin = KafkaAdminClient(**settings.kafka_client_config(), client_id="newsflow-ingest-replicas")
+        group = settings.stage_group(STAGE.name)
+        self.replicas = Replicas(lambda: group_sizes(admin, [group])[group], stop).start()
+
+    def __call__(self, name: str, articles: int) -> float | None:
+        key = self.keys.by_name.get(name)
+        rate = (key.rate_per_s if key else None) or self.settings.ingest_rate_per_s
+        burst = (key.burst if key else None) or self.settings.ingest_burst
+        return self.buckets.take(name, articles, rate, burst, self.replicas.share())
+
+
 def main() -> None:
     settings = IngestSettings()
     stop = begin(STAGE, settings)
@@ -232,10 +268,10 @@ def main() -> None:
     )
 
     keys = Keys()
-    guard = None
+    guard, limit = None, None
     if settings.auth_required:
         reader = KeyReader(settings, keys, stop).start()
-        guard = keys.check
+        guard, limit = keys.check, RateLimit(settings, keys, stop)
     log.info("API keys", extra={"required": settings.auth_required, "setting": settings.ingest_auth})
 
     def ready() -> tuple[bool, dict]:
@@ -248,10 +284,11 @@ def main() -> None:
         if guard is not None:
             ok = ok and keys.loaded
             auth |= {"keys_loaded": keys.loaded, "keys": len(keys.by_name), "error": reader.error}
+            auth |= {"replicas": limit.replicas.n if limit else None}
         return ok, {"service": STAGE.name, **body, "auth": auth, "submitted_topic": consumer}
 
     front_door = Route(
-        Ingest(settings, publisher).submit,
+        Ingest(settings, publisher, limit).submit,
         settings.max_request_bytes,
         "NEWSFLOW_MAX_BATCH × NEWSFLOW_MAX_ARTICLE_BYTES, and 1 MiB",
         guard=guard,

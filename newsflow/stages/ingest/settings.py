@@ -20,6 +20,10 @@ class IngestSettings(CommonSettings):
         description="required: every HTTP submission needs an API key; off: none does; auto: required unless the "
         "endpoint binds to loopback only (the local stack).",
     )
+    ingest_rate_per_s: float = Field(
+        50.0, gt=0, description="Articles per second an API key may submit, across all replicas, unless it says."
+    )
+    ingest_burst: int = Field(1_000, ge=1, description="Articles an API key may submit at once, unless it says.")
     submitted_max_records: int = Field(
         500, ge=1, description="Most submissions from articles.submitted.v1 validated and published as one batch."
     )
