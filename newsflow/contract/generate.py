@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from newsflow.contract.api import DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_BATCH, max_request_bytes, openapi
 from newsflow.contract.registry import REGISTRY
 
 JSON_DIR = Path(__file__).parent / "json"
@@ -23,12 +24,21 @@ def render(info) -> str:
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
 
 
+OPENAPI_FILE = "ingest.openapi.json"
+
+
+def render_openapi() -> str:
+    """ingest's HTTP contract with the default limits and keys required (compose's settings): what
+    ``/openapi.json`` serves there."""
+    limit = max_request_bytes(DEFAULT_MAX_BATCH, DEFAULT_MAX_ARTICLE_BYTES)
+    return json.dumps(openapi(DEFAULT_MAX_BATCH, limit, True), indent=2, sort_keys=True) + "\n"
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for info in REGISTRY.values():
-        path = JSON_DIR / info.json_file
-        text = render(info)
+    files = [(JSON_DIR / info.json_file, render(info)) for info in REGISTRY.values()]
+    for path, text in [*files, (JSON_DIR / OPENAPI_FILE, render_openapi())]:
         if check:
             if not path.exists() or path.read_text() != text:
                 stale.append(path.name)

@@ -115,8 +115,10 @@ class ServiceHTTP:
         ready: Probe | None = None,
         routes: dict[str, Route] | None = None,
         limits: Limits = Limits(),
+        documents: dict[str, dict] | None = None,
     ):
         self.health, self.ready, self.routes, self.limits = health, ready or health, routes or {}, limits
+        self.documents = documents or {}  # GET path → a JSON document (ingest's /openapi.json)
         # Bound here, so a port in use fails the service at once, not in the server's thread.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
@@ -189,6 +191,7 @@ class ServiceHTTP:
             StarletteRoute("/healthz", probe_of(lambda: self.health()), methods=["GET"]),
             StarletteRoute("/readyz", probe_of(lambda: self.ready()), methods=["GET"]),
             *(StarletteRoute(path, self._post(route), methods=["POST"]) for path, route in self.routes.items()),
+            *(StarletteRoute(path, self._document(doc), methods=["GET"]) for path, doc in self.documents.items()),
         ]
 
         async def not_found(request: Request, _exc) -> Response:
@@ -202,6 +205,15 @@ class ServiceHTTP:
             return _error(500, "internal error; it is logged")
 
         return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed, Exception: failed})
+
+    @staticmethod
+    def _document(doc: dict):
+        body = json.dumps(doc, indent=1).encode()
+
+        async def endpoint(_: Request) -> Response:
+            return Response(body, media_type="application/json")
+
+        return endpoint
 
     def _post(self, route: Route):
         limit = route.max_body_bytes

@@ -24,7 +24,13 @@ def begin(stage: Stage, settings: CommonSettings, signals: bool = True) -> threa
     return stop
 
 
-def serve(stage: Stage, settings: CommonSettings, ready: Probe, routes: dict[str, Route] | None = None) -> ServiceHTTP:
+def serve(
+    stage: Stage,
+    settings: CommonSettings,
+    ready: Probe,
+    routes: dict[str, Route] | None = None,
+    documents: dict[str, dict] | None = None,
+) -> ServiceHTTP:
     """The stage's HTTP endpoint on its registry port, started: /healthz (the process answers), /readyz
     (``ready``), /metrics, and ``routes``."""
     return ServiceHTTP(
@@ -34,4 +40,5 @@ def serve(stage: Stage, settings: CommonSettings, ready: Probe, routes: dict[str
         ready=ready,
         routes=routes,
         limits=settings.http_limits(),
+        documents=documents,
     ).start()

@@ -10,6 +10,7 @@ import pytest
 
 from newsflow.contract import DeadLetter, RawArticle, Topics, decode
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
+from newsflow.contract.generate import JSON_DIR, OPENAPI_FILE
 from newsflow.contract.stages import topics
 from newsflow.runtime.servers import free_port, http_json, wait_until
 from newsflow.runtime.topics import ensure_topics
@@ -172,6 +173,9 @@ def test_with_keys_required_only_a_live_key_submits_on_every_replica_and_each_ar
     other = env | {"NEWSFLOW_INGEST_PORT": str(free_port()), "NEWSFLOW_HOME": str(tmp_path / "b")}
     article = b'{"text": "The harbour of Riverton reopened on Monday after two years of repairs."}\n'
     with service("ingest", env, tmp_path / "a"), service("ingest", other, tmp_path / "b"):
+        # What compose's ingest serves (keys required, default limits) is the checked-in document.
+        served = http_json(f"http://127.0.0.1:{env['NEWSFLOW_INGEST_PORT']}/openapi.json")[1]
+        assert served == json.loads((JSON_DIR / OPENAPI_FILE).read_text())
         refused = cli(["feed", "-"], env, stdin=article)
         assert refused.returncode == 1 and "401" in refused.stderr.decode(), refused.stderr.decode()
         assert "an API key is required" in refused.stderr.decode()

@@ -6,7 +6,7 @@ import pytest
 
 from newsflow.contract import REGISTRY, DecodeError, RawArticle, decode, encode
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
-from newsflow.contract.generate import JSON_DIR, render
+from newsflow.contract.generate import JSON_DIR, OPENAPI_FILE, render, render_openapi
 
 
 def raw(**over) -> RawArticle:
@@ -25,6 +25,28 @@ def test_checked_in_json_schema_matches_the_model(name):
     path = JSON_DIR / info.json_file
     assert path.exists(), f"{path.name} missing: run `make schemas`"
     assert path.read_text() == render(info), f"{path.name} is stale: run `make schemas` and commit it"
+
+
+def test_checked_in_openapi_document_matches_the_models():
+    assert (JSON_DIR / OPENAPI_FILE).read_text() == render_openapi(), "stale: run `make schemas` and commit it"
+
+
+def test_the_openapi_document_is_valid_openapi_and_its_request_schema_takes_what_feed_sends():
+    import schemathesis
+
+    doc = json.loads((JSON_DIR / OPENAPI_FILE).read_text())
+    schema = schemathesis.openapi.from_dict(doc)
+    assert schema["/v1/articles"]["POST"] is not None
+    request = {"articles": [{"origin": "a.txt", "article": {"text": "Body.", "title": "T", "authors": ["A B"]}}]}
+    components = {"$defs": doc["components"]["schemas"]}
+    validator = jsonschema.Draft202012Validator(
+        json.loads(
+            json.dumps(doc["components"]["schemas"]["SubmitRequest"]).replace("#/components/schemas/", "#/$defs/")
+        )
+        | json.loads(json.dumps(components).replace("#/components/schemas/", "#/$defs/"))
+    )
+    validator.validate(request)
+    assert doc["paths"]["/v1/articles"]["post"]["security"] == [{"key": []}]
 
 
 def test_encoded_message_validates_against_its_json_schema():

@@ -26,6 +26,7 @@ from kafka.errors import KafkaError
 from prometheus_client import Counter, Histogram
 
 from newsflow.contract import ArticleSubmission, RawArticle, Topics, encode
+from newsflow.contract.api import openapi
 from newsflow.contract.codec import MAX_JSON_DEPTH, decode_plain, header_map, loads_bounded
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
@@ -62,8 +63,8 @@ def validate(
     item: object, settings: IngestSettings, now: datetime, key_name: str | None = None
 ) -> tuple[RawArticle | None, str | None]:
     """One request item → (RawArticle, None) or (None, reason); ``key_name``: the API key that sent it."""
-    if not isinstance(item, dict) or "article" not in item:
-        return None, 'each item must be an object {"origin": ..., "article": {...}}'
+    if not isinstance(item, dict) or "article" not in item or set(item) - {"origin", "article"}:
+        return None, 'each item must be an object {"origin": ..., "article": {...}}, nothing else'
     origin = item.get("origin")
     try:
         sub = submission_of(item["article"])
@@ -148,9 +149,11 @@ class Ingest:
             return 400, {"error": f"request body is not JSON: {exc}"}
         except ValueError as exc:  # nested too deep
             return 400, {"error": f"request body refused: {exc}", "limit_depth": MAX_JSON_DEPTH}
-        items = request.get("articles") if isinstance(request, dict) else None
-        if not isinstance(items, list):
-            return 400, {"error": 'request body must be {"articles": [...]}'}
+        if not isinstance(request, dict) or not isinstance(items := request.get("articles"), list):
+            return 400, {"error": 'request body must be {"articles": [...]} (see /openapi.json)'}
+        unknown = sorted(set(request) - {"articles"})
+        if unknown:
+            return 400, {"error": f'unknown field(s) {", ".join(unknown)}: the body is {{"articles": [...]}}'}
         if len(items) > self.settings.max_batch:
             return 413, {
                 "error": f"{len(items)} articles in one request; "
@@ -293,7 +296,8 @@ def main() -> None:
         "NEWSFLOW_MAX_BATCH × NEWSFLOW_MAX_ARTICLE_BYTES, and 1 MiB",
         guard=guard,
     )
-    http = serve(STAGE, settings, ready, {"/v1/articles": front_door})
+    contract = openapi(settings.max_batch, settings.max_request_bytes, settings.auth_required)
+    http = serve(STAGE, settings, ready, {"/v1/articles": front_door}, {"/openapi.json": contract})
     log.info("ingest ready", extra={"port": http.port, "topic": publisher.topic, "submitted": runtime.topic})
     consuming = threading.Thread(target=runtime.run, name="submitted", daemon=True)
     consuming.start()

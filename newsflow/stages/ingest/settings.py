@@ -3,17 +3,18 @@ from typing import Literal
 
 from pydantic import Field
 
+from newsflow.contract.api import DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_BATCH, max_request_bytes
 from newsflow.runtime.settings import CommonSettings
 
 
 class IngestSettings(CommonSettings):
     max_article_bytes: int = Field(
-        2_000_000,
+        DEFAULT_MAX_ARTICLE_BYTES,
         ge=1_000,
         le=8_000_000,
         description="Largest article body accepted, in UTF-8 bytes (at most half a topic message).",
     )
-    max_batch: int = Field(1_000, ge=1, description="Most articles accepted in one request.")
+    max_batch: int = Field(DEFAULT_MAX_BATCH, ge=1, description="Most articles accepted in one request.")
     produce_timeout_s: float = Field(30.0, gt=0, description="How long to wait for the broker to acknowledge a batch.")
     ingest_auth: Literal["auto", "required", "off"] = Field(
         "auto",
@@ -30,9 +31,8 @@ class IngestSettings(CommonSettings):
 
     @property
     def max_request_bytes(self) -> int:
-        """The largest request body read: a full batch of the largest articles, and room for the JSON around them.
-        A request over it is refused before its body is read."""
-        return self.max_batch * self.max_article_bytes + 1024 * 1024
+        """A request over it is refused before its body is read."""
+        return max_request_bytes(self.max_batch, self.max_article_bytes)
 
     @property
     def auth_required(self) -> bool:
