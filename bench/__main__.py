@@ -140,25 +140,30 @@ def cli(env, *args, check=True):
 
 
 @contextmanager
-def running_stack(stack: str, processes: int):
+def running_stack(stack: str, processes: int, extra: dict[str, str] | None = None):
     """A fresh local stack of kind ``stack`` and the services (`newsflow up` in a temporary home); its env and
     the pid of every component."""
     home = Path(tempfile.mkdtemp(prefix=f"newsflow-bench-{stack}-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")} | {
-        "NEWSFLOW_HOME": str(home),
-        "NEWSFLOW_STACK": stack,
-        "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}",
-        "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
-        "NEWSFLOW_INGEST_PORT": str(free_port()),
-        "NEWSFLOW_ENRICH_PORT": str(free_port()),
-        "NEWSFLOW_INDEX_PORT": str(free_port()),
-        "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()),
-        "NEWSFLOW_KAFKA_CONTROLLER_PORT": str(free_port()),
-        "NEWSFLOW_ES_TRANSPORT_PORT": str(free_port()),
-        "NEWSFLOW_PROMETHEUS": "off",
-        "NEWSFLOW_ENRICH_PROCESSES": str(processes),
-        "NEWSFLOW_LOG_LEVEL": "WARNING",
-    }
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("NEWSFLOW_")}
+        | {
+            "NEWSFLOW_HOME": str(home),
+            "NEWSFLOW_STACK": stack,
+            "NEWSFLOW_ES_URL": f"http://127.0.0.1:{free_port()}",
+            "NEWSFLOW_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+            "NEWSFLOW_INGEST_PORT": str(free_port()),
+            "NEWSFLOW_ENRICH_PORT": str(free_port()),
+            "NEWSFLOW_INDEX_PORT": str(free_port()),
+            "NEWSFLOW_LAG_EXPORTER_PORT": str(free_port()),
+            "NEWSFLOW_KAFKA_CONTROLLER_PORT": str(free_port()),
+            "NEWSFLOW_ES_TRANSPORT_PORT": str(free_port()),
+            "NEWSFLOW_PROMETHEUS": "off",
+            "NEWSFLOW_ENRICH_PROCESSES": str(processes),
+            "NEWSFLOW_LOG_LEVEL": "WARNING",
+            "NEWSFLOW_FEEDS_PORT": str(free_port()),
+        }
+        | (extra or {})
+    )
     console.print(f"  starting a fresh {stack} stack and the services in {home}")
     subprocess.run([sys.executable, "-m", "newsflow.cli.main", "up"], env=env, check=True)
     try:
