@@ -17,10 +17,10 @@ from rich.table import Table
 
 from newsflow.cli.progress import tracked
 from newsflow.cli.settings import CliSettings
-from newsflow.contract import DecodeError, Topics, decode, encode
+from newsflow.contract import Topics, encode
 from newsflow.contract.codec import describe_validation_error
 from newsflow.contract.feeds import FeedState, FeedSubscription, feed_id
-from newsflow.runtime.topics import ensure_topics, read_whole
+from newsflow.runtime.topics import ensure_topics, read_whole, table_entry
 from newsflow.stages.feeds.fetch import user_agent
 
 app = typer.Typer(help="RSS and Atom feeds, polled by the feed stage: add, import (OPML), list, remove.")
@@ -118,18 +118,15 @@ def read_feeds(s: CliSettings) -> list[tuple[FeedSubscription, FeedState | None]
     states: dict[str, FeedState] = {}
     topics = [s.scoped(Topics.FEEDS), s.scoped(Topics.FEED_STATE)]
     for r in read_whole(s.kafka_client_config(), topics, "newsflow-feeds-list"):
-        key = (r.key or b"").decode("utf-8", "replace")
         table: dict = subs if r.topic == topics[0] else states
-        if r.value is None:
+        entry = table_entry(r, FeedSubscription if table is subs else FeedState)
+        if entry is None:
+            continue
+        key, message = entry
+        if message is None:
             table.pop(key, None)
-            continue
-        try:
-            message = decode(r.value, r.headers, FeedSubscription if table is subs else FeedState)
-        except DecodeError:
-            continue
-        if table is states and key in states and states[key].polled_at > message.polled_at:  # type: ignore[attr-defined]
-            continue
-        table[key] = message
+        elif not (isinstance(message, FeedState) and key in states and states[key].polled_at > message.polled_at):
+            table[key] = message
     return [(sub, states.get(fid)) for fid, sub in sorted(subs.items(), key=lambda kv: kv[1].url)]
 
 

@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 
 from newsflow.cli.settings import CliSettings
-from newsflow.contract import DecodeError, Topics, decode, encode
+from newsflow.contract import Topics, encode
 from newsflow.contract.codec import describe_validation_error
 from newsflow.contract.keys import ApiKey, key_hash, new_key
-from newsflow.runtime.topics import ensure_topics, read_whole
+from newsflow.runtime.topics import ensure_topics, read_whole, table_entry
 
 app = typer.Typer(help="API keys for ingest's HTTP endpoint: create (shown once), list, revoke.")
 out = Console(soft_wrap=True)
@@ -27,14 +27,14 @@ def read_keys(s: CliSettings) -> dict[str, ApiKey]:
     keys: dict[str, ApiKey] = {}
     records = read_whole(s.kafka_client_config(), [s.scoped(Topics.KEYS)], "newsflow-keys-cli")
     for r in sorted(records, key=lambda r: (r.partition, r.offset)):
-        name = (r.key or b"").decode("utf-8", "replace")
-        if r.value is None:
+        entry = table_entry(r, ApiKey)
+        if entry is None:
+            continue
+        name, key = entry
+        if key is None:
             keys.pop(name, None)
-            continue
-        try:
-            keys[name] = decode(r.value, r.headers, ApiKey)
-        except DecodeError:
-            continue
+        else:
+            keys[name] = key
     return keys
 
 

@@ -8,7 +8,8 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import MemberToRemove, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
-from newsflow.contract import Topics
+from newsflow.contract import DecodeError, Topics, decode
+from newsflow.contract.codec import M
 from newsflow.contract.stages import topics
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,22 @@ def evict_group_members(client_config: dict, group: str) -> list[str]:
         return members
     finally:
         admin.close()
+
+
+def table_entry(record, model: type[M]) -> tuple[str, M | None] | None:
+    """A compacted topic's record as a table entry: (its key, the message), the message None for a tombstone; None
+    for a record that does not decode (someone else's, or damaged), which is logged and skipped."""
+    key = (record.key or b"").decode("utf-8", "replace")
+    if record.value is None:
+        return key, None
+    try:
+        return key, decode(record.value, record.headers, model)
+    except DecodeError as exc:
+        log.warning(
+            "unreadable record skipped",
+            extra={"topic": record.topic, "offset": record.offset, "schema": model.SCHEMA_NAME, "error": str(exc)},
+        )
+        return None
 
 
 def group_sizes(admin: KafkaAdminClient, groups: list[str]) -> dict[str, int]:

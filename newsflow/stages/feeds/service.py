@@ -27,13 +27,13 @@ from kafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
-from newsflow.contract import ArticleSubmission, DecodeError, Topics, decode, encode
+from newsflow.contract import ArticleSubmission, Topics, encode
 from newsflow.contract.codec import describe_validation_error
 from newsflow.contract.feeds import FeedState, FeedSubscription
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import Health, group_consumer, stage_metrics
 from newsflow.runtime.process import begin, serve
-from newsflow.runtime.topics import MAX_MESSAGE_BYTES
+from newsflow.runtime.topics import MAX_MESSAGE_BYTES, table_entry
 from newsflow.stages.feeds.fetch import Fetcher, FetchError, user_agent
 from newsflow.stages.feeds.poll import (
     Entry,
@@ -99,30 +99,22 @@ class Table:
                 self.states.pop(fid, None)
 
     def apply(self, record) -> None:
-        key = (record.key or b"").decode("utf-8", "replace")
+        subscription = record.topic == self.subscriptions_topic
+        entry = table_entry(record, FeedSubscription if subscription else FeedState)
+        if entry is None:
+            return
+        key, message = entry
         with self.lock:
-            if record.topic == self.subscriptions_topic:
-                if record.value is None:
-                    self.feeds.pop(key, None)
-                    self.states.pop(key, None)
-                    return
-                try:
-                    feed = decode(record.value, record.headers, FeedSubscription)
-                except DecodeError as exc:
-                    log.warning("unreadable subscription skipped", extra={"offset": record.offset, "error": str(exc)})
-                    return
-                self.feeds[feed.id] = (record.partition, feed)
-            elif record.value is None:
+            if isinstance(message, FeedSubscription):
+                self.feeds[message.id] = (record.partition, message)
+            elif isinstance(message, FeedState):
+                known = self.states.get(message.id)
+                if known is None or known.polled_at <= message.polled_at:  # our own write-through may be newer
+                    self.states[message.id] = message
+            else:  # a tombstone: a removed feed takes its state with it
                 self.states.pop(key, None)
-            else:
-                try:
-                    state = decode(record.value, record.headers, FeedState)
-                except DecodeError as exc:
-                    log.warning("unreadable feed state skipped", extra={"offset": record.offset, "error": str(exc)})
-                    return
-                known = self.states.get(state.id)
-                if known is None or known.polled_at <= state.polled_at:  # our own write-through may be newer
-                    self.states[state.id] = state
+                if subscription:
+                    self.feeds.pop(key, None)
 
     def partitions_of(self, ids) -> dict[str, int]:
         with self.lock:

@@ -15,9 +15,10 @@ from collections.abc import Mapping
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError
 
-from newsflow.contract import DecodeError, Topics, decode
+from newsflow.contract import Topics
 from newsflow.contract.keys import ApiKey, key_hash
 from newsflow.runtime.settings import CommonSettings
+from newsflow.runtime.topics import table_entry
 
 log = logging.getLogger("newsflow.ingest.keys")
 
@@ -115,13 +116,6 @@ class KeyReader:
             self.consumer.close()
 
     def _apply(self, record) -> None:
-        name = (record.key or b"").decode("utf-8", "replace")
-        if record.value is None:
-            self.keys.apply(name, None)
-            return
-        try:
-            key = decode(record.value, record.headers, ApiKey)
-        except DecodeError as exc:
-            log.warning("unreadable API key record skipped", extra={"offset": record.offset, "error": str(exc)})
-            return
-        self.keys.apply(key.name, key)
+        entry = table_entry(record, ApiKey)
+        if entry is not None:
+            self.keys.apply(*entry)
