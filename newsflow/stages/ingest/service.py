@@ -100,16 +100,16 @@ class Publisher:
                 futures.append(self.producer.send(self.topic, key=raw.id.encode(), value=value, headers=headers))
             except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
                 futures.append(exc)
-        try:
-            self.producer.flush(timeout=self.timeout_s)
-        except KafkaError:
-            pass  # each future below says whether its article made it
+        # Each request waits for its own articles' acknowledgements, not with flush() for everything every other
+        # request has in the producer: measured (make bench-ingest), flush() coupled concurrent requests and made
+        # the p50 over a second at 16 requests/s.
+        deadline = time.monotonic() + self.timeout_s
         out: list[tuple[Any, str | None]] = []
         for future in futures:
             try:
                 if isinstance(future, Exception):
                     raise future
-                out.append((future.get(timeout=0), None))
+                out.append((future.get(timeout=max(0.0, deadline - time.monotonic())), None))
                 PRODUCED.inc()
                 self.last_error = None
             except Exception as exc:  # noqa: BLE001 - any failure, a timeout included, means "not stored"
