@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 HEADER_SCHEMA = "newsflow-schema"
 HEADER_VERSION = "newsflow-schema-version"
 HEADER_CONTENT_TYPE = "content-type"
+# Optional, on articles.submitted.v1: where an article came from (the feed stage names the feed).
+HEADER_ORIGIN = "newsflow-origin"
 
 
 class Message(BaseModel):

@@ -11,7 +11,7 @@ from kafka import KafkaProducer
 
 from newsflow.cli.procs import Proc, alive
 from newsflow.contract import ArticleSubmission, DeadLetter, Topics
-from newsflow.contract.codec import header_map
+from newsflow.contract.codec import HEADER_ORIGIN, header_map
 from newsflow.runtime.servers import wait_until
 from newsflow.runtime.settings import CommonSettings
 from newsflow.runtime.topics import read_whole
@@ -185,7 +185,7 @@ def test_an_opml_of_feeds_is_polled_politely_and_every_article_indexed_once(depl
     submitted = [
         r
         for r in read_whole({"bootstrap_servers": env["NEWSFLOW_KAFKA_BOOTSTRAP"]}, [Topics.SUBMITTED], "t")
-        if header_map(r.headers).get("newsflow-origin", b"").decode().startswith(prefix)
+        if header_map(r.headers).get(HEADER_ORIGIN, b"").decode().startswith(prefix)
     ]
     assert sorted(json.loads(r.value)["url"] for r in submitted) == sorted(every)
     assert all(fs.gets[p] == 1 for p in feeds.pages()), {p: fs.gets[p] for p in feeds.pages()}

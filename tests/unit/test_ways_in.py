@@ -18,13 +18,13 @@ from newsflow.cli.feeds import parse_interval, read_opml
 from newsflow.cli.mapping import MapError, apply, field_map, parse_map
 from newsflow.cli.progress import tracked
 from newsflow.contract import ArticleSubmission, DecodeError, encode
-from newsflow.contract.codec import decode_plain
+from newsflow.contract.codec import HEADER_ORIGIN, decode_plain
 from newsflow.contract.feeds import FeedState, FeedSubscription, feed_id
 from newsflow.contract.stages import stage
 from newsflow.contract.urls import canonical_url, without_tracking
 from newsflow.runtime.consumer import Context, Health, stage_metrics
 from newsflow.stages.feeds.service import Table
-from newsflow.stages.ingest.service import HEADER_ORIGIN, SubmittedStep
+from newsflow.stages.ingest.service import SubmittedStep
 from tests.feedserver import article_text, opml
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)

@@ -28,7 +28,7 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from newsflow.contract import ArticleSubmission, Topics, encode
-from newsflow.contract.codec import describe_validation_error
+from newsflow.contract.codec import HEADER_ORIGIN, describe_validation_error
 from newsflow.contract.feeds import FeedState, FeedSubscription
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import Health, group_consumer, stage_metrics
@@ -47,7 +47,6 @@ from newsflow.stages.feeds.poll import (
     submission,
 )
 from newsflow.stages.feeds.settings import FeedsSettings
-from newsflow.stages.ingest.service import HEADER_ORIGIN
 
 log = logging.getLogger("newsflow.feeds")
 

@@ -27,7 +27,7 @@ from prometheus_client import Counter, Histogram
 
 from newsflow.contract import ArticleSubmission, RawArticle, Topics, encode
 from newsflow.contract.api import openapi
-from newsflow.contract.codec import MAX_JSON_DEPTH, decode_plain, header_map, loads_bounded
+from newsflow.contract.codec import HEADER_ORIGIN, MAX_JSON_DEPTH, decode_plain, header_map, loads_bounded
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
 from newsflow.runtime.http import Route
@@ -44,9 +44,6 @@ STAGE = stage("ingest")
 REASONS = ("refused",)  # beside the decode reasons ("invalid": not the submission schema)
 RETRIES = ("produce",)
 declare_metrics(STAGE, REASONS, RETRIES)
-
-# A producer of the submitted topic may say where an article came from (the feed stage names the feed).
-HEADER_ORIGIN = "newsflow-origin"
 
 RECEIVED = Counter("newsflow_ingest_received_total", "Articles received", ["via"])
 PRODUCED = Counter("newsflow_ingest_produced_total", "Articles acknowledged by the broker")
