@@ -33,6 +33,7 @@ from newsflow.contract.feeds import FeedState, FeedSubscription
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import Health, group_consumer, stage_metrics
 from newsflow.runtime.process import begin, serve
+from newsflow.runtime.produce import send_acknowledged
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, table_entry
 from newsflow.stages.feeds.fetch import Fetcher, FetchError, user_agent
 from newsflow.stages.feeds.poll import (
@@ -319,16 +320,12 @@ class FeedStage:
             return
         topic = self.s.scoped(Topics.SUBMITTED)
         origin = [(HEADER_ORIGIN, f"feed:{feed.url}".encode())]
-        try:
-            futures = []
-            for article in articles:
-                value, headers = encode(article)
-                key = (article.url or "").encode() or None
-                futures.append(self.producer.send(topic, key=key, value=value, headers=headers + origin))
-            self.producer.flush(timeout=30)
-            failed = [f for f in futures if not (f.is_done and f.succeeded())]
-        except KafkaError as exc:
-            failed, futures = [exc], []
+        records = []
+        for article in articles:
+            value, headers = encode(article)
+            records.append((topic, (article.url or "").encode() or None, value, headers + origin))
+        # Each poll waits for its own articles, not with flush() for the other polls' too.
+        failed = [error for _, error in send_acknowledged(self.producer, records, 30) if error]
         if failed:
             METRICS.retried.labels("submit").inc()
             self.health.set(False, f"the broker did not take the articles of {feed.url}")

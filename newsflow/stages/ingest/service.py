@@ -32,6 +32,7 @@ from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
 from newsflow.runtime.http import Route
 from newsflow.runtime.process import begin, serve
+from newsflow.runtime.produce import send_acknowledged
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, group_sizes
 from newsflow.stages.ingest.keys import KeyReader, Keys
 from newsflow.stages.ingest.limits import Replicas, TokenBuckets
@@ -90,29 +91,14 @@ class Publisher:
 
     def publish(self, articles: list[RawArticle]) -> list[tuple[Any, str | None]]:
         """(where the broker stored it, None), or (None, why it did not), for each article, in order."""
-        futures: list = []
-        for raw in articles:
-            value, headers = encode(raw)
-            try:
-                futures.append(self.producer.send(self.topic, key=raw.id.encode(), value=value, headers=headers))
-            except KafkaError as exc:  # no metadata within max_block_ms: the broker is away
-                futures.append(exc)
-        # Each request waits for its own articles' acknowledgements, not with flush() for everything every other
-        # request has in the producer: measured (make bench-ingest), flush() coupled concurrent requests and made
-        # the p50 over a second at 16 requests/s.
-        deadline = time.monotonic() + self.timeout_s
-        out: list[tuple[Any, str | None]] = []
-        for future in futures:
-            try:
-                if isinstance(future, Exception):
-                    raise future
-                out.append((future.get(timeout=max(0.0, deadline - time.monotonic())), None))
+        records = [(self.topic, raw.id.encode(), *encode(raw)) for raw in articles]
+        out = send_acknowledged(self.producer, records, self.timeout_s)
+        for _, error in out:
+            if error is None:
                 PRODUCED.inc()
-                self.last_error = None
-            except Exception as exc:  # noqa: BLE001 - any failure, a timeout included, means "not stored"
-                self.last_error = f"{type(exc).__name__}: {exc}"
+            else:
                 REJECTED.labels("broker").inc()
-                out.append((None, self.last_error))
+            self.last_error = error
         return out
 
     def health(self) -> tuple[bool, dict]:
