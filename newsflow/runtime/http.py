@@ -85,9 +85,8 @@ class _Protocol(H11Protocol):
         self._head_deadline = self.loop.call_later(self.header_timeout_s, self._head_late)
 
     def _disarm(self) -> None:
-        handle = getattr(self, "_head_deadline", None)
-        if handle is not None:
-            handle.cancel()
+        if self._head_deadline is not None:
+            self._head_deadline.cancel()
             self._head_deadline = None
 
     def _head_late(self) -> None:

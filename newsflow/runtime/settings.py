@@ -66,7 +66,10 @@ class CommonSettings(BaseSettings):
         from newsflow.runtime.http import Limits  # the server's module is not every settings reader's import
 
         return Limits(
-            self.http_concurrency, self.http_header_timeout_s, self.http_body_timeout_s, 64 * 1024, self.http_drain_s
+            concurrency=self.http_concurrency,
+            header_timeout_s=self.http_header_timeout_s,
+            body_timeout_s=self.http_body_timeout_s,
+            drain_s=self.http_drain_s,
         )
 
     def stage_port(self, name: str) -> int:
