@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -22,7 +22,8 @@ from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
 from newsflow.contract import Topics
-from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names, watch
+from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names
+from newsflow.exporter.status import GroupStatus, watch
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.servers import wait_until
@@ -321,19 +322,29 @@ def search(
             out.print(f"  dates: {'; '.join(hit['dates'])}", highlight=False)
 
 
-def _lag_table(readings: list[LagRate], title: str | None = None) -> Table:
+def _behind(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def _lag_table(readings: list[LagRate], verdicts: list[GroupStatus], title: str | None = None) -> Table:
     table = Table(title=title)
     # Names are never cut: in a narrow terminal the figures wrap instead.
     for name in ("group", "topic"):
         table.add_column(name, no_wrap=True, min_width=max([len(name)] + [len(getattr(r.row, name)) for r in readings]))
-    for name in ("part", "commit", "end", "lag", "lag/s", "read/s"):
+    for name in ("part", "commit", "end", "lag", "behind", "lag/s", "read/s", "status"):
         table.add_column(name, justify="right")
+    judged = {(p.row.group, p.row.topic, p.row.partition): (v, p) for v in verdicts for p in v.partitions}
 
     def rate(value: float | None) -> str:
         return "-" if value is None else f"{value:+.1f}"
 
     for r in readings:
         row = r.row
+        verdict, part = judged.get((row.group, row.topic, row.partition), (None, None))
         table.add_row(
             row.group,
             row.topic,
@@ -341,58 +352,108 @@ def _lag_table(readings: list[LagRate], title: str | None = None) -> Table:
             str(row.committed),
             str(row.end),
             str(row.lag),
+            _behind(part.lag_seconds) if part else "?",
             rate(r.lag_per_s),
             "-" if r.consumed_per_s is None else f"{r.consumed_per_s:.1f}",
+            part.status.name if part and verdict and verdict.status is not None else "-",
         )
     total = sum(r.row.lag for r in readings)
     trend = [r.lag_per_s for r in readings if r.lag_per_s is not None]
-    table.add_row("total", "", "", "", "", str(total), rate(sum(trend)) if trend else "-", "", style="bold")
+    table.add_row("total", "", "", "", "", str(total), "", rate(sum(trend)) if trend else "-", "", "", style="bold")
     return table
+
+
+STATUS_STYLE = {"OK": "green", "WARN": "yellow", "STALL": "red", "STOP": "bold red"}
+
+
+def _status_table(verdicts: list[GroupStatus], window: float) -> Table:
+    table = Table(title=f"status per group, over {window:g} s")
+    for name in ("group", "members", "lag", "behind", "status", "why"):
+        table.add_column(name, justify="right" if name in ("members", "lag", "behind") else "left")
+    for v in verdicts:
+        name = v.status.name if v.status is not None else "-"
+        table.add_row(
+            v.group,
+            str(v.members),
+            str(v.lag),
+            _behind(v.lag_seconds),
+            f"[{STATUS_STYLE.get(name, 'dim')}]{name}[/]",
+            v.reason,
+        )
+    return table
+
+
+def _row_json(r: LagRate, judged: dict) -> dict:
+    part = judged.get((r.row.group, r.row.topic, r.row.partition))
+    return r.row.as_dict() | {
+        "lag_per_s": r.lag_per_s,
+        "consumed_per_s": r.consumed_per_s,
+        "lag_seconds": None if part is None or part.lag_seconds is None else round(part.lag_seconds, 1),
+        "status": part.status.name if part is not None else None,
+    }
 
 
 @app.command()
 def lag(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     watch_: bool = typer.Option(False, "--watch", "-w", help="A live view: lag and its rate, until Ctrl-C."),
-    interval: float = typer.Option(2.0, min=0.2, help="Seconds between readings with --watch."),
+    interval: float = typer.Option(2.0, min=0.2, help="Seconds between readings."),
+    window: float = typer.Option(
+        10.0,
+        min=0,
+        help="Seconds of readings each group's status is judged over (OK, WARN, STALL, STOP); with --watch, the "
+        "last this many. 0: one reading, no status. STALL and STOP need the offsets unmoved through it: a longer "
+        "window is surer.",
+    ),
 ) -> None:
-    """Committed offset, end offset and lag per consumer group, topic and partition (as the broker sees them)."""
+    """Lag per consumer group, topic and partition (as the broker sees it): in messages, in seconds behind (the
+    age of the oldest message not consumed), and each group's status over a window of readings."""
     s = settings()
     groups = pipeline_groups(s)
     reader = LagReader(s.kafka_client_config())
+    stop = threading.Event()
     try:
         if not watch_:
-            rows = reader.lag(groups)
+            seen: list[tuple[list[LagRate], list[GroupStatus]]] = []
+            started = time.monotonic()
+            with err.status(f"reading lag for {window:g} s") as progress:
+
+                def keep(readings: list[LagRate], verdicts: list[GroupStatus]) -> None:
+                    seen.append((readings, verdicts))
+                    elapsed = time.monotonic() - started
+                    progress.update(f"reading lag: {elapsed:.0f} of {window:g} s, {len(seen)} readings")
+                    if elapsed + 1e-3 >= window:
+                        stop.set()
+
+                watch(reader, groups, min(interval, window) if window else interval, window, keep, stop)
+            readings, verdicts = seen[-1]
+            judged = {(p.row.group, p.row.topic, p.row.partition): p for v in verdicts for p in v.partitions}
             if as_json:
-                print(
-                    json.dumps(
-                        {"partitions": [r.as_dict() for r in rows], "total_lag": sum(r.lag for r in rows)}, indent=2
-                    )
-                )
+                doc = {
+                    "partitions": [_row_json(r, judged) for r in readings],
+                    "groups": [v.as_dict() for v in verdicts],
+                    "total_lag": sum(r.row.lag for r in readings),
+                    "window_s": window,
+                }
+                print(json.dumps(doc, indent=2))
             else:
-                out.print(_lag_table([LagRate(r, None, None) for r in rows]))
+                out.print(_lag_table(readings, verdicts))
+                out.print(_status_table(verdicts, window))
             return
-        stop = threading.Event()
         with Live(console=out, auto_refresh=False) as live:
 
-            def show(readings: list[LagRate]) -> None:
+            def show(readings: list[LagRate], verdicts: list[GroupStatus]) -> None:
                 if as_json:
-                    print(
-                        json.dumps(
-                            [
-                                r.row.as_dict() | {"lag_per_s": r.lag_per_s, "consumed_per_s": r.consumed_per_s}
-                                for r in readings
-                            ]
-                        ),
-                        flush=True,
-                    )
+                    judged = {(p.row.group, p.row.topic, p.row.partition): p for v in verdicts for p in v.partitions}
+                    print(json.dumps([_row_json(r, judged) for r in readings]), flush=True)
                 else:
+                    title = f"consumer lag, every {interval:g} s (Ctrl-C to stop)"
                     live.update(
-                        _lag_table(readings, f"consumer lag, every {interval:g} s (Ctrl-C to stop)"), refresh=True
+                        Group(_lag_table(readings, verdicts, title), _status_table(verdicts, window)), refresh=True
                     )
 
             try:
-                watch(reader, groups, interval, show, stop)
+                watch(reader, groups, interval, window, show, stop)
             except KeyboardInterrupt:
                 stop.set()
     finally:
@@ -408,7 +469,7 @@ def exporter() -> None:
     configure_logging("lag-exporter", s.log_level)
     stop = stop_on_signals()
     reader = LagReader(s.kafka_client_config(), client_id="newsflow-lag-exporter")
-    collector = register(reader, pipeline_groups(s), pipeline_topic_names(s))
+    collector = register(reader, pipeline_groups(s), pipeline_topic_names(s), s.lag_window_s, s.lag_deadline_s)
     http = ServiceHTTP(
         s.http_host,
         s.lag_exporter_port,

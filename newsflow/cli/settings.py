@@ -83,6 +83,19 @@ class CliSettings(CommonSettings):
     lag_exporter_port: int = Field(
         LAG_EXPORTER_PORT, description="Port of the lag exporter's /metrics (`newsflow exporter`)."
     )
+    lag_window_s: float = Field(
+        120.0,
+        ge=1,
+        le=3600,
+        description="The window the lag exporter judges each consumer group's status over (OK, WARN, STALL, STOP): "
+        "the readings of its scrapes in that time.",
+    )
+    lag_deadline_s: float = Field(
+        300.0,
+        gt=0,
+        description="Lag in seconds past which a group is late for a newsroom: the exporter exports it, and the "
+        "alert NewsflowLagPastDeadline fires after 10 minutes over it.",
+    )
     prometheus: str = Field(
         "auto",
         pattern="^(auto|off)$",

@@ -73,6 +73,8 @@ def monitored(tmp_path_factory):
         "NEWSFLOW_PROMETHEUS": "auto",
         "NEWSFLOW_PROMETHEUS_PORT": str(free_port()),
         "NEWSFLOW_PROMETHEUS_SCRAPE_INTERVAL_S": "1",
+        # The exporter judges each group over its scrapes of the last 5 s (a deployment keeps minutes).
+        "NEWSFLOW_LAG_WINDOW_S": "5",
     }
     dep = Deployment(env, home)
     try:
@@ -198,7 +200,7 @@ def exporter_reading(dep: Deployment) -> dict[tuple[str, str, int], dict[str, fl
 
 
 def cli_reading(dep: Deployment) -> dict[tuple[str, str, int], dict[str, float]]:
-    rows = json.loads(dep.cli("lag", "--json").stdout)["partitions"]
+    rows = json.loads(dep.cli("lag", "--json", "--window", "0").stdout)["partitions"]
     return {
         (r["group"], r["topic"], r["partition"]): {k: float(r[k]) for k in ("lag", "committed", "end")} for r in rows
     }
@@ -240,3 +242,71 @@ def test_the_lag_exporter_agrees_with_newsflow_lag_at_rest_and_during_a_run(moni
     assert moving >= 1, "the run never showed any lag: nothing was compared while it moved"
     wait_until(lambda: dep.total_lag() == 0, 240, "lag zero after the run")
     assert exporter_reading(dep) == cli_reading(dep)
+
+
+def group_verdict(dep: Deployment, group: str, window: str = "3") -> dict:
+    """`newsflow lag --json`'s verdict on ``group``, judged over ``window`` seconds of readings."""
+    done = dep.cli("lag", "--json", "--window", window, "--interval", "1")
+    assert done.returncode == 0, done.stderr.decode()
+    return next(g for g in json.loads(done.stdout)["groups"] if g["group"] == group)
+
+
+def exporter_status(dep: Deployment, group: str) -> tuple[str | None, float | None]:
+    """The exporter's status for ``group`` (the state set at 1) and its largest lag in seconds."""
+    from tests.faults.harness import parse_metrics
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{dep.port('lag_exporter')}/metrics", timeout=10) as resp:
+        samples = parse_metrics(resp.read().decode())
+    status, seconds = None, []
+    for series, value in samples.items():
+        name, _, labels = series.partition("{")
+        tags = dict(re.findall(r'(\w+)="([^"]*)"', labels))
+        if tags.get("consumergroup") != group:
+            continue
+        if name == "newsflow_consumergroup_status" and value == 1:
+            status = tags["status"]
+        elif name == "newsflow_consumergroup_lag_seconds":
+            seconds.append(value)
+    return status, max(seconds) if seconds else None
+
+
+def test_a_stopped_consumer_turns_its_group_to_stop_and_its_lag_in_seconds_grows(monitored, tmp_path):
+    from newsflow.cli.procs import alive
+    from tests.faults.harness import corpus
+
+    dep = monitored
+    group = dep.settings.stage_group("index")
+    wait_until(lambda: dep.total_lag() == 0, 120, "lag zero")
+    assert group_verdict(dep, group)["status"] == "OK"
+
+    pid = dep.pid("index")
+    assert dep.proc("index").stop() and not alive(pid)
+    dep.feed(corpus("stopped-index", 10), tmp_path)
+    # enrich goes on writing to index's topic; nobody takes from it.
+    wait_until(lambda: dep.group_lag(group) >= 10, 180, "index's topic filled while index is stopped")
+
+    first = group_verdict(dep, group)
+    assert first["status"] == "STOP", first
+    assert first["members"] == 0 and first["lag"] >= 10 and "no member" in first["reason"]
+    assert first["lag_seconds"] is not None and first["lag_seconds"] > 0
+    # The oldest message waiting only ages: lag in seconds grows by the time that passes.
+    wait_until(
+        lambda: group_verdict(dep, group, window="0")["lag_seconds"] >= first["lag_seconds"] + 3,
+        60,
+        "lag in seconds growing while index is stopped",
+    )
+    # The exporter says the same, and Prometheus has it from there.
+    wait_until(lambda: exporter_status(dep, group)[0] == "STOP", 30, "the exporter's STOP")
+    assert exporter_status(dep, group)[1] > first["lag_seconds"]
+    wait_until(
+        lambda: moved(prometheus_query(dep, f'newsflow_consumergroup_status{{consumergroup="{group}",status="STOP"}}')),
+        30,
+        "Prometheus scraping the STOP",
+    )
+
+    # Started again, it takes what waited; the status is OK again and nothing is behind.
+    dep.up_restarts("index", pid)
+    wait_until(lambda: dep.total_lag() == 0, 180, "lag zero after index restarted")
+    wait_until(lambda: exporter_status(dep, group)[0] == "OK", 30, "the exporter's OK")
+    after = group_verdict(dep, group)
+    assert after["status"] == "OK" and after["lag_seconds"] == 0.0 and after["members"] == 1

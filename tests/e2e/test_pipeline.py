@@ -22,7 +22,7 @@ def search(env, query: str, size: int = 20) -> list[dict]:
 
 
 def total_lag(env) -> int:
-    return cli_json(["lag", "--json"], env)["total_lag"]
+    return cli_json(["lag", "--json", "--window", "0"], env)["total_lag"]
 
 
 def test_status_lists_every_component_healthy(deployment):
