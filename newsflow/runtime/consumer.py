@@ -204,20 +204,6 @@ def group_consumer(stage: Stage, settings: CommonSettings, session_timeout_s: fl
     return KafkaConsumer(**settings.kafka_client_config(), **(config | options))
 
 
-def subscribe(consumer: KafkaConsumer, topics: list[str], listener) -> None:
-    """Subscribe to ``topics`` and have the client's metadata, and its coordinator's copy of it, current before
-    the first poll joins the group.
-
-    kafka-python 3.0.12 joins with whatever metadata it has: a leader that lacks a topic's partitions assigns
-    every member nothing ("No partition metadata for topic"), and one whose coordinator copy is older than the
-    client's joins a second time at the next refresh. That second join was seen to leave the client with no
-    heartbeat, so the broker expelled it while it believed itself a member (feeds restarted on Apache Kafka sat
-    with no partition until stopped; ingest took nothing). One blocking metadata read after subscribing updates
-    both copies, so the first join assigns the partitions and is the only one."""
-    consumer.subscribe(topics, listener=listener)
-    consumer.topics()
-
-
 class ConsumerRuntime:
     def __init__(
         self,
@@ -265,7 +251,7 @@ class ConsumerRuntime:
 
     # -- consume ---------------------------------------------------------
     def run(self) -> None:
-        subscribe(self.consumer, [self.topic], _Rebalance(self))
+        self.consumer.subscribe([self.topic], listener=_Rebalance(self))
         idle = 0  # polls in a row that brought nothing
         try:
             while not self.stop.is_set():

@@ -31,7 +31,7 @@ from newsflow.contract import ArticleSubmission, Topics, encode
 from newsflow.contract.codec import HEADER_ORIGIN, describe_validation_error
 from newsflow.contract.feeds import FeedState, FeedSubscription
 from newsflow.contract.stages import stage
-from newsflow.runtime.consumer import Health, group_consumer, stage_metrics, subscribe
+from newsflow.runtime.consumer import Health, group_consumer, stage_metrics
 from newsflow.runtime.process import begin, serve
 from newsflow.runtime.produce import send_acknowledged
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, table_entry
@@ -342,7 +342,7 @@ class FeedStage:
             log.error("feed state not saved", extra={"feed": state.url, "error": str(exc)})
 
     def run(self) -> None:
-        subscribe(self.consumer, [self.table.subscriptions_topic, self.table.state_topic], _Rebalance(self))
+        self.consumer.subscribe([self.table.subscriptions_topic, self.table.state_topic], listener=_Rebalance(self))
         try:
             while not self.stop.is_set():
                 for records in self.consumer.poll(timeout_ms=200).values():
