@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from newsflow.cli.progress import tracked
+from newsflow.cli.progress import duration, tracked
 from newsflow.cli.settings import CliSettings
 from newsflow.contract import Topics, encode
 from newsflow.contract.codec import describe_validation_error
@@ -134,8 +134,7 @@ def _ago(when: datetime | None, now: datetime) -> str:
     if when is None:
         return "-"
     seconds = (when - now).total_seconds()
-    span = abs(seconds)
-    text = f"{span:.0f} s" if span < 120 else f"{span / 60:.0f} min" if span < 7200 else f"{span / 3600:.1f} h"
+    text = duration(abs(seconds))
     return f"in {text}" if seconds > 0 else f"{text} ago"
 
 

@@ -17,13 +17,13 @@ from rich.table import Table
 from newsflow.cli import feeding, feeds, keys, mapping, stack
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.local import apache
-from newsflow.cli.progress import tracked
+from newsflow.cli.progress import duration, tracked
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
 from newsflow.contract import Topics
 from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names
-from newsflow.exporter.status import GroupStatus, watch
+from newsflow.exporter.status import GroupStatus, PartitionStatus, watch
 from newsflow.runtime.http import ServiceHTTP
 from newsflow.runtime.logs import configure_logging
 from newsflow.runtime.servers import wait_until
@@ -323,11 +323,12 @@ def search(
 
 
 def _behind(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    if seconds < 120:
-        return f"{seconds:.1f} s"
-    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+    return "?" if seconds is None else duration(seconds, digits=1)
+
+
+def _judged(verdicts: list[GroupStatus]) -> dict[tuple[str, str, int], tuple[GroupStatus, PartitionStatus]]:
+    """Each partition's verdict, and its group's, by (group, topic, partition)."""
+    return {(p.row.group, p.row.topic, p.row.partition): (v, p) for v in verdicts for p in v.partitions}
 
 
 def _lag_table(readings: list[LagRate], verdicts: list[GroupStatus], title: str | None = None) -> Table:
@@ -337,7 +338,7 @@ def _lag_table(readings: list[LagRate], verdicts: list[GroupStatus], title: str 
         table.add_column(name, no_wrap=True, min_width=max([len(name)] + [len(getattr(r.row, name)) for r in readings]))
     for name in ("part", "commit", "end", "lag", "behind", "lag/s", "read/s", "status"):
         table.add_column(name, justify="right")
-    judged = {(p.row.group, p.row.topic, p.row.partition): (v, p) for v in verdicts for p in v.partitions}
+    judged = _judged(verdicts)
 
     def rate(value: float | None) -> str:
         return "-" if value is None else f"{value:+.1f}"
@@ -384,13 +385,9 @@ def _status_table(verdicts: list[GroupStatus], window: float) -> Table:
 
 
 def _row_json(r: LagRate, judged: dict) -> dict:
-    part = judged.get((r.row.group, r.row.topic, r.row.partition))
-    return r.row.as_dict() | {
-        "lag_per_s": r.lag_per_s,
-        "consumed_per_s": r.consumed_per_s,
-        "lag_seconds": None if part is None or part.lag_seconds is None else round(part.lag_seconds, 1),
-        "status": part.status.name if part is not None else None,
-    }
+    _, part = judged.get((r.row.group, r.row.topic, r.row.partition), (None, None))
+    row = part.as_dict() if part is not None else r.row.as_dict() | {"lag_seconds": None, "status": None}
+    return row | {"lag_per_s": r.lag_per_s, "consumed_per_s": r.consumed_per_s}
 
 
 @app.command()
@@ -427,7 +424,7 @@ def lag(
 
                 watch(reader, groups, min(interval, window) if window else interval, window, keep, stop)
             readings, verdicts = seen[-1]
-            judged = {(p.row.group, p.row.topic, p.row.partition): p for v in verdicts for p in v.partitions}
+            judged = _judged(verdicts)
             if as_json:
                 doc = {
                     "partitions": [_row_json(r, judged) for r in readings],
@@ -444,8 +441,7 @@ def lag(
 
             def show(readings: list[LagRate], verdicts: list[GroupStatus]) -> None:
                 if as_json:
-                    judged = {(p.row.group, p.row.topic, p.row.partition): p for v in verdicts for p in v.partitions}
-                    print(json.dumps([_row_json(r, judged) for r in readings]), flush=True)
+                    print(json.dumps([_row_json(r, _judged(verdicts)) for r in readings]), flush=True)
                 else:
                     title = f"consumer lag, every {interval:g} s (Ctrl-C to stop)"
                     live.update(

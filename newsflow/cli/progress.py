@@ -91,3 +91,11 @@ def tracked(console: Console, what: str, total: int, every_s: float = 5.0) -> It
     with Progress(*columns, console=console) as bar:
         tracker.bar, tracker.task = bar, bar.add_task(what, total=total)
         yield tracker
+
+
+def duration(seconds: float, digits: int = 0) -> str:
+    """How long, for a person: seconds under 2 minutes, minutes under 2 hours, hours past that (to a tenth);
+    ``digits`` after the point for seconds and minutes."""
+    if seconds < 120:
+        return f"{seconds:.{digits}f} s"
+    return f"{seconds / 60:.{digits}f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"

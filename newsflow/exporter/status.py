@@ -43,6 +43,9 @@ class PartitionStatus:
     lag_seconds: float | None  # None: not known (see lag_seconds)
     reason: str
 
+    def as_dict(self) -> dict:
+        return self.row.as_dict() | {"status": self.status.name, "lag_seconds": _round(self.lag_seconds)}
+
 
 @dataclass(frozen=True)
 class GroupStatus:
@@ -77,10 +80,7 @@ class GroupStatus:
             "window_s": round(self.span_s, 1),
             "lag": self.lag,
             "lag_seconds": _round(self.lag_seconds),
-            "partitions": [
-                p.row.as_dict() | {"status": p.status.name, "lag_seconds": _round(p.lag_seconds)}
-                for p in self.partitions
-            ],
+            "partitions": [p.as_dict() for p in self.partitions],
         }
 
 
