@@ -74,7 +74,8 @@ class LagCollector:
     def collect(self):
         up = GaugeMetricFamily(KAFKA_UP, "1 when the last reading from Kafka succeeded")
         try:
-            reading = self.reader.read(self.groups)
+            # A scrape waits for no message read: an age still being read shows at a later scrape.
+            reading = self.reader.read(self.groups, age_wait_s=0.0)
             ends = self.reader.end_offsets(self.topics)
         except (KafkaError, OSError) as exc:
             if self.ok is not False:

@@ -7,14 +7,18 @@ and the dashboards show the same figures.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, replace
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka.errors import KafkaError
 
 from newsflow.contract.stages import consuming, topics
 from newsflow.runtime.topics import group_sizes
+
+log = logging.getLogger("newsflow.exporter")
 
 
 def pipeline_groups(s) -> dict[str, str]:
@@ -57,10 +61,8 @@ class LagReader:
     def __init__(self, client_config: dict, client_id: str = "newsflow-lag"):
         self.admin = KafkaAdminClient(**client_config, client_id=client_id)
         self.consumer = KafkaConsumer(**client_config, client_id=client_id, enable_auto_commit=False)
-        # Reads one message at each lagging partition's committed offset, for its timestamp.
-        self.peek = KafkaConsumer(**client_config, client_id=client_id, enable_auto_commit=False, max_poll_records=50)
-        # A message's timestamp never changes: a group stopped at one offset is read once, not at every scrape.
-        self.stamps: dict[tuple[str, int, int], float] = {}
+        self.client_config, self.client_id = client_config, client_id
+        self.stamps: Stamps | None = None  # started at the first reading that asks for ages
         self.lock = threading.Lock()
 
     def partitions(self, topic: str) -> list[TopicPartition]:
@@ -71,9 +73,9 @@ class LagReader:
             tps = [tp for topic in topics for tp in self.partitions(topic)]
             return self.consumer.end_offsets(tps) if tps else {}
 
-    def lag(self, groups: dict[str, str], with_age: bool = True) -> list[PartitionLag]:
-        """One row per (group, topic, partition) of the topic each group consumes; ``with_age``: with the time
-        its oldest unconsumed message was written."""
+    def lag(self, groups: dict[str, str], age_wait_s: float | None = 1.0) -> list[PartitionLag]:
+        """One row per (group, topic, partition) of the topic each group consumes, with the time its oldest
+        unconsumed message was written where that is known after waiting up to ``age_wait_s`` (None: without)."""
         with self.lock:
             rows = []
             for group, topic in groups.items():
@@ -87,18 +89,86 @@ class LagReader:
                     meta = committed.get(tp)
                     done = meta.offset if meta is not None and meta.offset >= 0 else firsts[tp]
                     rows.append(PartitionLag(group, topic, tp.partition, done, ends[tp]))
-            if not with_age:
+            if age_wait_s is None:
                 return rows
-            wanted = {(r.topic, r.partition, r.committed) for r in rows if r.lag > 0}
-            if len(self.stamps) > 10_000:
-                self.stamps.clear()
-            self.stamps.update(self._timestamps(wanted - self.stamps.keys()))
-            found = self.stamps
+            if self.stamps is None:
+                self.stamps = Stamps(self.client_config, self.client_id)
+            found = self.stamps.get({(r.topic, r.partition, r.committed) for r in rows if r.lag > 0}, age_wait_s)
             return [replace(r, oldest_at=found.get((r.topic, r.partition, r.committed))) for r in rows]
 
-    def _timestamps(self, wanted: set[tuple[str, int, int]], timeout_s: float = 1.0) -> dict:
+    def read(self, groups: dict[str, str], age_wait_s: float = 1.0) -> Reading:
+        rows = self.lag(groups, age_wait_s)
+        return Reading(time.time(), tuple(rows), self.members(list(groups)))
+
+    def members(self, groups: list[str]) -> dict[str, int]:
+        with self.lock:
+            return group_sizes(self.admin, groups)
+
+    def close(self) -> None:
+        if self.stamps is not None:
+            self.stamps.close()
+        self.consumer.close()
+        self.admin.close()
+
+
+class Stamps:
+    """The timestamps of the messages at (topic, partition, offset), read by a thread of their own.
+
+    A read fetches the batch that holds the message, which can take longer than a scrape may wait (the local
+    Prometheus gives a scrape 1 s). The thread finishes each read whoever waits for it; a reader waits as long as
+    it can afford and takes what is known. A message's timestamp never changes, so each is read once."""
+
+    READ_TIMEOUT_S = 10.0
+
+    def __init__(self, client_config: dict, client_id: str):
+        self.client_config, self.client_id = client_config, client_id
+        self.known: dict[tuple[str, int, int], float] = {}
+        self.pending: set[tuple[str, int, int]] = set()
+        self.cv = threading.Condition()
+        self.closed = False
+        self.thread = threading.Thread(target=self._run, name="lag-timestamps", daemon=True)
+        self.thread.start()
+
+    def get(self, wanted: set[tuple[str, int, int]], wait_s: float) -> dict[tuple[str, int, int], float]:
+        deadline = time.monotonic() + wait_s
+        with self.cv:
+            if len(self.known) > 10_000:
+                self.known.clear()
+            missing = wanted - self.known.keys()
+            if missing - self.pending:
+                self.pending |= missing
+                self.cv.notify_all()
+            while missing & self.pending and (left := deadline - time.monotonic()) > 0:
+                self.cv.wait(left)
+            return {key: self.known[key] for key in wanted if key in self.known}
+
+    def close(self) -> None:
+        with self.cv:
+            self.closed = True
+            self.cv.notify_all()
+        self.thread.join(self.READ_TIMEOUT_S + 5)
+
+    def _run(self) -> None:
+        while True:
+            with self.cv:
+                while not self.pending and not self.closed:
+                    self.cv.wait()
+                if self.closed:
+                    return
+                todo = set(self.pending)
+            try:
+                found = self._read(todo)
+            except (KafkaError, OSError) as exc:  # Kafka away: the next reading asks again
+                log.warning("cannot read message timestamps", extra={"error": repr(exc)})
+                found = {}
+            with self.cv:
+                self.known.update(found)
+                self.pending -= todo  # read or not: a miss is asked for again by the next reading
+                self.cv.notify_all()
+
+    def _read(self, wanted: set[tuple[str, int, int]]) -> dict[tuple[str, int, int], float]:
         """The timestamp (seconds) of the first message at or after each (topic, partition, offset), where
-        one is read within ``timeout_s``; a message without a timestamp is left out."""
+        one is read within READ_TIMEOUT_S; a message without a timestamp is left out."""
         found: dict[tuple[str, int, int], float] = {}
         if not wanted:
             return found
@@ -109,41 +179,34 @@ class LagReader:
             offsets.sort()
         # One offset per partition at a time: two groups on one topic take two rounds.
         rounds = max(len(offsets) for offsets in by_tp.values())
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + self.READ_TIMEOUT_S
         for i in range(rounds):
             todo = {tp: offsets[i] for tp, offsets in by_tp.items() if i < len(offsets)}
-            self.peek.assign(list(todo))
-            for tp, offset in todo.items():
-                self.peek.seek(tp, offset)
-            while todo and time.monotonic() < deadline:
-                for tp, records in self.peek.poll(timeout_ms=200).items():
-                    if tp not in todo or not records:
-                        continue
-                    if records[0].timestamp is not None and records[0].timestamp >= 0:
-                        found[(tp.topic, tp.partition, todo[tp])] = records[0].timestamp / 1000
-                    del todo[tp]
-                    self.peek.pause(tp)
-        self.peek.unsubscribe()
+            # A consumer of its own for each round: one kept across reads and seeks (kafka-python 3.0.12) missed
+            # messages that were there, 44 of 100 in a test, each miss waiting out the whole timeout.
+            peek = KafkaConsumer(
+                **self.client_config, client_id=self.client_id, enable_auto_commit=False, max_poll_records=50
+            )
+            try:
+                peek.assign(list(todo))
+                for tp, offset in todo.items():
+                    peek.seek(tp, offset)
+                while todo and time.monotonic() < deadline and not self.closed:
+                    for tp, records in peek.poll(timeout_ms=200).items():
+                        if tp not in todo or not records:
+                            continue
+                        if records[0].timestamp is not None and records[0].timestamp >= 0:
+                            found[(tp.topic, tp.partition, todo[tp])] = records[0].timestamp / 1000
+                        del todo[tp]
+            finally:
+                peek.close()
         return found
-
-    def read(self, groups: dict[str, str]) -> Reading:
-        rows = self.lag(groups)
-        return Reading(time.time(), tuple(rows), self.members(list(groups)))
-
-    def members(self, groups: list[str]) -> dict[str, int]:
-        with self.lock:
-            return group_sizes(self.admin, groups)
-
-    def close(self) -> None:
-        self.peek.close()
-        self.consumer.close()
-        self.admin.close()
 
 
 def consumer_lag(client_config: dict, groups: dict[str, str]) -> list[dict]:
     reader = LagReader(client_config)
     try:
-        return [row.as_dict() for row in reader.lag(groups, with_age=False)]
+        return [row.as_dict() for row in reader.lag(groups, age_wait_s=None)]
     finally:
         reader.close()
 
