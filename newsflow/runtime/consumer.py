@@ -32,6 +32,7 @@ from newsflow.contract import DecodeError, Topics, decode
 from newsflow.contract.codec import DECODE_REASONS
 from newsflow.contract.stages import Stage
 from newsflow.runtime.deadletters import DeadLetters, letter_counter
+from newsflow.runtime.kafka_join import mend_unawaited_joins
 from newsflow.runtime.metrics import report_lag
 from newsflow.runtime.retry import backoff_delay
 from newsflow.runtime.settings import CommonSettings
@@ -184,6 +185,7 @@ class Step(Protocol):
 
 def group_consumer(stage: Stage, settings: CommonSettings, session_timeout_s: float = 10.0, **options) -> KafkaConsumer:
     """A consumer in the stage's group, as every stage runs it; ``options`` add to kafka-python's or override them."""
+    mend_unawaited_joins()
     config: dict[str, Any] = dict(
         client_id=f"newsflow-{stage.name}",
         group_id=settings.stage_group(stage.name),

@@ -1,0 +1,67 @@
+"""A stage's group consumer completes a join that finished while no poll was waiting for it.
+
+A stage polls briefly and does its own work between polls (feeds polls for 200 ms, then waits). kafka-python
+3.0.12 threw away a join that completed in between and sent another (runtime/kafka_join.py). Here each poll is
+far shorter than a join takes on Tansu (seconds), so every join completes between polls: without the mend, the
+member never gets a partition; with it, it has them all within a few seconds, and a second member shares them.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from newsflow.contract.stages import stage
+from newsflow.runtime.consumer import group_consumer
+from newsflow.runtime.servers import wait_until
+from newsflow.runtime.settings import CommonSettings
+
+PARTITIONS = 4
+
+
+class Member:
+    """A group consumer polled as a busy stage polls it: 20 ms polls, 300 ms of other work between them."""
+
+    def __init__(self, settings: CommonSettings, topic: str, name: str):
+        self.consumer = group_consumer(stage("feeds"), settings, client_id=f"join-test-{name}")
+        self.consumer.subscribe([topic])
+        self.stop = threading.Event()
+        self.owned = 0
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while not self.stop.is_set():
+                self.consumer.poll(timeout_ms=20)
+                self.owned = len(self.consumer.assignment())
+                self.stop.wait(0.3)
+        finally:
+            self.consumer.close(autocommit=False)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(30)
+
+
+def test_a_join_completed_between_polls_is_taken_not_thrown_away(stack):
+    settings = CommonSettings(kafka_bootstrap=stack.kafka_bootstrap, namespace=stack.namespace)
+    topic = stack.topic("join-test")
+    admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
+    try:
+        admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
+    finally:
+        admin.close()
+    a = Member(settings, topic, "a")
+    try:
+        wait_until(lambda: a.owned == PARTITIONS, 30, "the first member owning every partition")
+        b = Member(settings, topic, "b")
+        try:
+            wait_until(lambda: a.owned > 0 and b.owned > 0, 45, "both members owning partitions")
+            wait_until(lambda: a.owned + b.owned == PARTITIONS, 15, "the partitions shared, none twice")
+        finally:
+            b.close()
+        wait_until(lambda: a.owned == PARTITIONS, 45, "the first member owning every partition again")
+    finally:
+        a.close()
