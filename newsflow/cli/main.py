@@ -448,10 +448,10 @@ def lag(
                         Group(_lag_table(readings, verdicts, title), _status_table(verdicts, window)), refresh=True
                     )
 
-            try:
-                watch(reader, groups, interval, window, show, stop)
-            except KeyboardInterrupt:
-                stop.set()
+            # Ctrl-C ends the reading in progress and the loop, rather than raising wherever it lands: inside a
+            # client call it could leave the Kafka clients half-closed and the command hanging at exit.
+            stop = stop_on_signals(grace_s=10.0)
+            watch(reader, groups, interval, window, show, stop)
     finally:
         reader.close()
 

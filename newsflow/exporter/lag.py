@@ -146,7 +146,9 @@ class Stamps:
         with self.cv:
             self.closed = True
             self.cv.notify_all()
-        self.thread.join(self.READ_TIMEOUT_S + 5)
+        # A read in progress sees `closed` within a poll (0.2 s); one still connecting is abandoned, the thread
+        # being a daemon, rather than holding up the exit of `newsflow lag` or of the exporter.
+        self.thread.join(2.0)
 
     def _run(self) -> None:
         while True:
