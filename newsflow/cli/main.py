@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from dataclasses import replace
+from datetime import date
 
 import typer
 from rich.console import Console, Group
@@ -21,6 +22,7 @@ from newsflow.cli.progress import duration, tracked
 from newsflow.cli.search import query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
+from newsflow.cli.timeline import bar, read_timeline, timeline_body
 from newsflow.contract import Topics
 from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names
 from newsflow.exporter.status import GroupStatus, PartitionStatus, watch
@@ -320,6 +322,61 @@ def search(
                 out.print(f"  {label}: {', '.join(hit[label])}", highlight=False)
         if hit["dates"]:
             out.print(f"  dates: {'; '.join(hit['dates'])}", highlight=False)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=option) from None
+
+
+@app.command()
+def entity(
+    name: str = typer.Argument(..., help="A person, organisation or place, as the articles name it (any case)."),
+    by: str = typer.Option("week", "--by", help="Count per day, week (from Monday) or month of publication."),
+    since: str | None = typer.Option(None, "--from", help="First publication day counted (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, "--to", help="Last publication day counted (YYYY-MM-DD)."),
+    top: int = typer.Option(10, "--top", min=1, max=100, help="Names mentioned with it shown, of each kind."),
+    as_json: bool = typer.Option(False, "--json", help="The same figures, machine-readable."),
+) -> None:
+    """One entity over time: its articles per day, week or month, and who and what is mentioned with it."""
+    first, last = _day(since, "--from"), _day(until, "--to")
+    try:
+        body = timeline_body(name, by, first, last, top)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    s = settings()
+    line = read_timeline(name, by, s.elasticsearch(request_timeout=30).search(index=s.alias, **body), top)
+    if as_json:
+        print(json.dumps(line.as_dict(), indent=2, ensure_ascii=False))
+        return
+    if not line.articles:
+        out.print(f"no article mentions {name!r}")
+        return
+    known = ", ".join(f"{n} ({c})" for n, c in line.known_as)
+    many = "articles mention" if line.articles != 1 else "article mentions"
+    out.print(f"[bold]{line.articles}[/bold] {many} {name!r}" + (f", as {known}" if known else ""))
+    chart = Table(title=f"articles per {by}, by publication date", show_edge=False)
+    chart.add_column(by, no_wrap=True)
+    chart.add_column("articles", justify="right")
+    chart.add_column("", no_wrap=True)
+    most = max((n for _, n in line.periods), default=0)
+    for start, n in line.periods:
+        chart.add_row(start, str(n), f"[cyan]{bar(n, most)}[/cyan]")
+    out.print(chart)
+    if line.undated:
+        out.print(f"{line.undated} of them without a publication date, in no {by}")
+    mentioned = Table(title="mentioned with it (articles)", show_edge=False)
+    for kind in line.companions:
+        mentioned.add_column(kind)
+    rows = max((len(v) for v in line.companions.values()), default=0)
+    for i in range(rows):
+        mentioned.add_row(*(f"{v[i][0]} ({v[i][1]})" if i < len(v) else "" for v in line.companions.values()))
+    if rows:
+        out.print(mentioned)
 
 
 def _behind(seconds: float | None) -> str:

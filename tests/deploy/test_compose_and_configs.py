@@ -769,7 +769,7 @@ def test_the_map_shows_the_place_points_of_the_mapping_and_is_on_the_dashboard(s
     assert sources and all(mapping_fields()[s["geoField"]]["type"] == "geo_point" for s in sources)
     refs = {r["name"]: r["id"] for r in the_map["references"]}
     assert all(refs[s["indexPatternRefName"]] == "newsflow-articles" for s in sources)
-    (dash,) = [o for o in saved_objects if o["type"] == "dashboard"]
+    dash = dashboard(saved_objects, "newsflow-articles-dashboard")
     assert {"type": "map", "id": the_map["id"]} in [{"type": r["type"], "id": r["id"]} for r in dash["references"]]
 
 
@@ -793,16 +793,24 @@ def test_every_field_the_saved_objects_use_is_in_the_index_mapping(saved_objects
             )
 
 
-def test_dashboard_has_the_panels_asked_for(saved_objects):
-    by_id = {(o["type"], o["id"]): o for o in saved_objects}
-    (dash,) = [o for o in saved_objects if o["type"] == "dashboard"]
-    panels = json.loads(dash["attributes"]["panelsJSON"])
-    refs = {r["name"]: (r["type"], r["id"]) for r in dash["references"]}
-    embedded = [by_id[refs[p["panelRefName"]]] for p in panels]
-    states = [json.loads(o["attributes"]["visState"]) for o in embedded if o["type"] == "visualization"]
+def dashboard(saved_objects: list[dict], dash_id: str) -> dict:
+    (dash,) = [o for o in saved_objects if (o["type"], o["id"]) == ("dashboard", dash_id)]
+    return dash
 
-    def aggs(state, kind):
-        return [a["params"].get("field") for a in state["aggs"] if a["type"] == kind]
+
+def embedded_in(saved_objects: list[dict], dash: dict) -> list[dict]:
+    by_id = {(o["type"], o["id"]): o for o in saved_objects}
+    refs = {r["name"]: (r["type"], r["id"]) for r in dash["references"]}
+    return [by_id[refs[p["panelRefName"]]] for p in json.loads(dash["attributes"]["panelsJSON"])]
+
+
+def aggs(state: dict, kind: str) -> list:
+    return [a["params"].get("field") for a in state["aggs"] if a["type"] == kind]
+
+
+def test_dashboard_has_the_panels_asked_for(saved_objects):
+    embedded = embedded_in(saved_objects, dashboard(saved_objects, "newsflow-articles-dashboard"))
+    states = [json.loads(o["attributes"]["visState"]) for o in embedded if o["type"] == "visualization"]
 
     assert any(s["type"] == "histogram" and aggs(s, "date_histogram") == ["published"] for s in states), (
         "articles over time"
@@ -811,6 +819,33 @@ def test_dashboard_has_the_panels_asked_for(saved_objects):
         assert any(s["type"] == "horizontal_bar" and aggs(s, "terms") == [field] for s in states), f"top {field}"
     assert any(s["type"] == "table" for s in states), "entity table"
     assert any(o["type"] == "search" for o in embedded), "the saved search"
+
+
+def test_the_entity_dashboard_picks_one_entity_and_shows_it_week_by_week_with_its_companions(saved_objects):
+    """What `newsflow entity` prints, for any entity picked from the dashboard's controls."""
+    dash = dashboard(saved_objects, "newsflow-entity-dashboard")
+    group = dash["attributes"]["controlGroupInput"]
+    controls = json.loads(group["panelsJSON"])
+    assert sorted(c["explicitInput"]["fieldName"] for c in controls.values()) == ["organisations", "people", "places"]
+    assert all(c["type"] == "optionsListControl" and c["explicitInput"]["singleSelect"] for c in controls.values())
+    fields = mapping_fields()
+    assert all(fields[c["explicitInput"]["fieldName"]]["type"] == "keyword" for c in controls.values())
+    # Kibana finds each control's data view through a reference named after the control.
+    refs = {r["name"]: (r["type"], r["id"]) for r in dash["references"]}
+    for cid in controls:
+        assert refs[f"controlGroup_{cid}:optionsListDataView"] == ("index-pattern", "newsflow-articles"), cid
+    embedded = embedded_in(saved_objects, dash)
+    states = [json.loads(o["attributes"]["visState"]) for o in embedded if o["type"] == "visualization"]
+    weekly = [s for s in states if aggs(s, "date_histogram") == ["published"]]
+    assert weekly and all(
+        a["params"]["interval"] == "w" and a["params"]["min_doc_count"] == 0
+        for s in weekly
+        for a in s["aggs"]
+        if a["type"] == "date_histogram"
+    ), "articles per week, the empty weeks shown"
+    for field in ("people", "organisations", "places"):
+        assert any(aggs(s, "terms") == [field] for s in states), f"{field} mentioned with it"
+    assert any(o["type"] == "search" for o in embedded), "the articles themselves"
 
 
 def test_saved_objects_import_script_posts_the_file(tmp_path):
