@@ -55,6 +55,7 @@ bench-ingest: setup
 
 eval: setup
 	$(BIN)/python -m evaluation
+	$(BIN)/python -m evaluation.story_scores
 
 schemas: setup
 	$(BIN)/python -m newsflow.contract.generate
