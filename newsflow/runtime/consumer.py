@@ -263,8 +263,9 @@ class ConsumerRuntime:
                 # a member of a settled group polls for 1 ms (one pass: what has arrived, and the next fetch
                 # sent), and pauses on its own when nothing came, longer the longer nothing comes (to 1 s, the
                 # most a message waits for it). While the group forms or rebalances the poll keeps a real
-                # timeout: kafka-python completes a join only inside poll, and a 5 ms poll never completed one
-                # on Tansu.
+                # timeout: kafka-python completes a join only inside poll (a join finishing between polls is
+                # taken at the next one since runtime/kafka_join.py; before it, a 5 ms poll never completed one
+                # on Tansu), and a waiting poll takes it at once.
                 settled = not self.joining and bool(self.consumer.assignment())
                 polled = self.consumer.poll(timeout_ms=1 if settled else 100, max_records=max(room, 1))
                 for records in polled.values():
