@@ -7,6 +7,7 @@ At each size it measures, from the client (what a user waits for), the p50/p99 o
 - ``term``: a facet filter on one person;
 - ``terms_agg``: the top people of the whole archive;
 - ``date_histogram``: articles per month;
+- ``entity_timeline``: what `newsflow entity` asks (one person per week, and who is mentioned with them);
 and the search server's resident memory once loaded.
 """
 
@@ -173,6 +174,7 @@ def load(es, index: str, start: int, stop: int, paragraphs: list[str], progress:
 
 def queries(alias: str, rng: random.Random) -> dict[str, Callable[[], dict]]:
     from newsflow.cli.search import query_body
+    from newsflow.cli.timeline import timeline_body
 
     vocab = vocabulary()
     return {
@@ -190,6 +192,12 @@ def queries(alias: str, rng: random.Random) -> dict[str, Callable[[], dict]]:
             "size": 0,
             "request_cache": False,
             "aggs": {"months": {"date_histogram": {"field": "published", "calendar_interval": "month"}}},
+        },
+        # `newsflow entity NAME`: one person week by week, and the names mentioned with them.
+        "entity_timeline": lambda: {
+            "index": alias,
+            "request_cache": False,
+            **timeline_body(rng.choice(vocab.people[:60]), "week", None, None, 10),
         },
     }
 
