@@ -17,9 +17,10 @@ PERIODS = ("day", "week", "month")
 KINDS = ("people", "organisations", "places")
 
 
-def _matches(name: str) -> dict:
+def _named(name: str) -> dict:
+    """An entity facet with this name, or this name among its variants, in any case."""
     said = [{"term": {f"entity_facets.{f}": {"value": name, "case_insensitive": True}}} for f in ("name", "variants")]
-    return {"nested": {"path": "entity_facets", "query": {"bool": {"should": said, "minimum_should_match": 1}}}}
+    return {"bool": {"should": said, "minimum_should_match": 1}}
 
 
 def timeline_body(name: str, by: str, since: date | None, until: date | None, top: int) -> dict:
@@ -28,7 +29,7 @@ def timeline_body(name: str, by: str, since: date | None, until: date | None, to
         raise ValueError(f"--by must be one of {', '.join(PERIODS)}, not {by!r}")
     if since and until and since > until:
         raise ValueError(f"--from {since} is after --to {until}")
-    filters: list[dict] = [_matches(name)]
+    filters: list[dict] = [{"nested": {"path": "entity_facets", "query": _named(name)}}]
     bounds: dict[str, str] = {}
     if since or until:
         span = {k: v.isoformat() for k, v in (("gte", since), ("lte", until)) if v}
@@ -42,7 +43,7 @@ def timeline_body(name: str, by: str, since: date | None, until: date | None, to
     }
     if bounds:
         histogram["extended_bounds"] = bounds
-    # One more than shown of each kind: the entity's own name is among them, and is left out.
+    # A few more than shown of each kind: the entity's own names are among them, and are left out.
     companions = {kind: {"terms": {"field": kind, "size": top + 5}} for kind in KINDS}
     return {
         "size": 0,
@@ -55,7 +56,7 @@ def timeline_body(name: str, by: str, since: date | None, until: date | None, to
                 "nested": {"path": "entity_facets"},
                 "aggs": {
                     "this": {
-                        "filter": _matches(name)["nested"]["query"],
+                        "filter": _named(name),
                         "aggs": {"names": {"terms": {"field": "entity_facets.name", "size": 10}}},
                     }
                 },
