@@ -10,61 +10,46 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass, field
 from itertools import combinations
 
+from evaluation.scoring import Tally
 from evaluation.stories import Item, load_items
 from newsflow.text.copies import Stories
 
 PARTS = ("dev", "test")
 
 
-@dataclass
-class PairTally:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    tn: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else None
-        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else None
-        return {
-            "pairs": self.tp + self.fp + self.fn + self.tn,
-            "same": self.tp + self.fn,
-            "tp": self.tp,
-            "fp": self.fp,
-            "fn": self.fn,
-            "precision": p,
-            "recall": r,
-        }
+def as_dict(t: Tally) -> dict:
+    """A part's pair counts, and its precision and recall (evaluation/scoring.py's ratios, as `make eval`'s)."""
+    c = t.counts
+    return {
+        "pairs": c["pairs"],
+        "same": c["same"],
+        "tp": c["tp"],
+        "fp": c["said"] - c["tp"],
+        "fn": c["same"] - c["tp"],
+        "precision": t.ratio("tp", "said"),
+        "recall": t.ratio("tp", "same"),
+    }
 
 
-def score(items: list[Item]) -> dict[str, PairTally]:
+def score(items: list[Item]) -> dict[str, Tally]:
     stories = Stories()
     found = {i.id: stories.add(i.id, i.title, i.text)[0] for i in items}
-    tallies = {part: PairTally() for part in PARTS}
+    tallies = {part: Tally() for part in PARTS}
     for a, b in combinations(items, 2):
         part = "test" if "test" in (a.part, b.part) else "dev"
         t, truth, said = tallies[part], a.story == b.story, found[a.id] == found[b.id]
-        if truth and said:
-            t.tp += 1
-        elif said:
-            t.fp += 1
-            t.errors.append(f"one story, said wrongly: {a.id} ~ {b.id}")
-        elif truth:
-            t.fn += 1
-            t.errors.append(f"two stories, said wrongly: {a.id} / {b.id}")
-        else:
-            t.tn += 1
+        t.counts.update(pairs=1, same=truth, said=said, tp=truth and said)
+        if truth != said:
+            t.misses.append({"error": "joined, two stories" if said else "apart, one story", "a": a.id, "b": b.id})
     return tallies
 
 
-def table(tallies: dict[str, PairTally]) -> str:
+def table(tallies: dict[str, Tally]) -> str:
     lines = ["same story (pairs)   pairs  same    tp  fp  fn  precision  recall"]
     for part, t in tallies.items():
-        d = t.as_dict()
+        d = as_dict(t)
         fmt = lambda v: "   -" if v is None else f"{v:.3f}"  # noqa: E731
         lines.append(
             f"{part:<20}{d['pairs']:>6}{d['same']:>6}{d['tp']:>6}{d['fp']:>4}{d['fn']:>4}"
@@ -76,12 +61,13 @@ def table(tallies: dict[str, PairTally]) -> str:
 def main(argv: list[str]) -> int:
     tallies = score(load_items())
     if "--json" in argv:
-        print(json.dumps({part: t.as_dict() for part, t in tallies.items()}, indent=2))
+        print(json.dumps({part: as_dict(t) for part, t in tallies.items()}, indent=2))
     else:
         print(table(tallies))
     if "--errors" in argv:
         for part in ("dev",):  # the test part's errors are not read: it is not tuned on
-            print("\n".join(tallies[part].errors))
+            for miss in tallies[part].misses:
+                print(f"{miss['error']}: {miss['a']} / {miss['b']}")
     return 0
 
 
