@@ -154,6 +154,7 @@ def generated(n: int, paragraphs: list[str], vocab: Vocabulary, rng: random.Rand
 def load(es, index: str, start: int, stop: int, paragraphs: list[str], progress: Callable[[int], None]) -> float:
     """Bulk-load articles ``start``..``stop`` as the index stage writes them; the seconds it took."""
     from newsflow.stages.index.document import bulk_action
+    from newsflow.stages.index.stories import alone
 
     rng = random.Random(start)
     vocab = vocabulary()
@@ -162,7 +163,8 @@ def load(es, index: str, start: int, stop: int, paragraphs: list[str], progress:
     for chunk in range(start, stop, 500):
         operations: list[dict] = []
         for n in range(chunk, min(stop, chunk + 500)):
-            action, doc = bulk_action(generated(n, paragraphs, vocab, rng), index, now)
+            article = generated(n, paragraphs, vocab, rng)
+            action, doc = bulk_action(article, index, now, alone(article))
             operations += [action, doc]
         res = es.bulk(operations=operations, request_timeout=300)
         if res["errors"]:

@@ -74,6 +74,19 @@ MAPPINGS = {
         "mentioned_periods": {"type": "keyword"},
         "ingested_at": {"type": "date"},
         "indexed_at": {"type": "date"},
+        # Its story (newsflow/stages/index/stories.py): the first article's id, which a search collapses on; and
+        # the sketch later copies are compared with, kept here so the state outlives any one indexer.
+        "story_id": {"type": "keyword"},
+        "duplicate_of": {"type": "keyword"},
+        "is_duplicate": {"type": "boolean"},
+        "story_sketch": {
+            "properties": {
+                "bands": {"type": "keyword"},
+                "title": {"type": "keyword"},
+                "minhash": {"type": "binary"},
+                "shingles": {"type": "integer"},
+            }
+        },
         "enrichment": {
             "properties": {
                 "model": {"type": "keyword"},

@@ -7,19 +7,26 @@ The measure is containment, not Jaccard: a copy cut short or a brief holds a sha
 close to one, while its Jaccard falls with every paragraph cut. Containment is found from MinHash's Jaccard
 estimate and the two exact shingle counts: |A∩B| = J(|A|+|B|)/(1+J). An equal normalised title is evidence
 too, but headlines repeat across stories ("Live updates", "Letters"), so it only lowers the bar the bodies
-must clear, never stands alone. Pure: no index, no Kafka; the LSH index that finds candidates is `Stories`.
+must clear, never stands alone. Pure: no Elasticsearch, no Kafka; `Stories` files sketches by LSH band to find
+the candidates.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 from datasketch import MinHash, MinHashLSH
 
 SHINGLE_WORDS = 4
 PERMUTATIONS = 128
+# Named, not left to datasketch's defaults: a kept sketch is compared only with one hashed the same way.
+SEED = 1
+SCHEME = "affine32"
 # Set before the labelled set was first scored and not moved since: on its development part (the only part
 # they may be tuned on) copies score at least 0.86 and two stories at most 0.07 (`make eval`, the stories table).
 SAME_STORY = 0.5  # containment at or above which two bodies are one story
@@ -56,10 +63,44 @@ class Sketch:
     size: int
     title: str | None
 
+    def bands(self) -> list[str]:
+        """The LSH bands it is filed under: an article that shares one with it is a candidate copy. An empty body
+        has none (every empty body would share them all, and none is a copy)."""
+        if not self.size:
+            return []
+        values = np.asarray(self.minhash.hashvalues, dtype="<u8")
+        return [
+            f"{i}:{hashlib.blake2b(values[start:end].tobytes(), digest_size=8).hexdigest()}"
+            for i, (start, end) in enumerate(_BAND_RANGES)
+        ]
+
+    def encode(self) -> dict:
+        """The sketch as JSON, to keep where a restart finds it (index keeps it in the article's document)."""
+        values = np.asarray(self.minhash.hashvalues, dtype="<u8")
+        return {
+            "minhash": base64.b64encode(values.tobytes()).decode("ascii"),
+            "shingles": self.size,
+            "title": self.title,
+            "bands": self.bands(),
+        }
+
+    @classmethod
+    def decode(cls, kept: dict) -> Sketch:
+        values = np.frombuffer(base64.b64decode(kept["minhash"]), dtype="<u8")
+        if len(values) != PERMUTATIONS:
+            raise ValueError(f"a kept sketch has {len(values)} hash values, not {PERMUTATIONS}")
+        minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashvalues=values)
+        return cls(minhash, int(kept["shingles"]), kept.get("title"))
+
+
+# datasketch picks the bands (b) and rows (r) that fit the threshold; its own index and ours file by the same.
+_LSH = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=PERMUTATIONS)
+_BAND_RANGES = [(i * _LSH.r, (i + 1) * _LSH.r) for i in range(_LSH.b)]
+
 
 def sketch(title: str | None, body: str) -> Sketch:
     found = shingles(body)
-    mh = MinHash(num_perm=PERMUTATIONS, seed=1)
+    mh = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME)
     mh.update_batch([s.encode("utf-8") for s in found])
     return Sketch(mh, len(found), title_key(title))
 
@@ -79,27 +120,46 @@ def same_story(a: Sketch, b: Sketch) -> bool:
 
 
 class Stories:
-    """Articles seen so far, each in a story: a new one joins the story of the first earlier article it is a
-    copy of, else starts its own. In memory: the stage keeps the same sketches where a restart finds them."""
+    """Articles known so far, each in a story, filed by LSH band and title key. A new one joins the story of the
+    first known article it is a copy of, else starts its own.
+
+    The order articles become known in is the order "first" means. The evaluation feeds a whole labelled set
+    through one; index fills one per batch with what Elasticsearch keeps (the earlier articles the batch's
+    bands and titles find there, oldest first), then the batch in its order: one rule, two places to keep it."""
 
     def __init__(self) -> None:
-        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=PERMUTATIONS)
         self.sketches: dict[str, Sketch] = {}
         self.story: dict[str, str] = {}
-        self.titles: dict[str, list[str]] = {}
+        self.filed: dict[str, list[str]] = {}
         self.order: dict[str, int] = {}
 
-    def add(self, key: str, title: str | None, body: str) -> tuple[str, str | None]:
-        """Put the article in a story: (its story, the earlier article it copies, if any)."""
+    def remember(self, key: str, mine: Sketch, story: str) -> None:
+        """Know an article already placed (an earlier one is never moved)."""
+        if key in self.story:
+            return
+        self.sketches[key], self.story[key], self.order[key] = mine, story, len(self.order)
+        for where in _filed_under(mine):
+            self.filed.setdefault(where, []).append(key)
+
+    def place(self, key: str, mine: Sketch) -> tuple[str, str | None]:
+        """The story an article belongs in, and the earlier article it copies (None where it starts a story)."""
         if key in self.story:
             return self.story[key], None
-        mine = sketch(title, body)
-        candidates = set(self.lsh.query(mine.minhash)) | set(self.titles.get(mine.title or "", []))
+        candidates = {k for where in _filed_under(mine) for k in self.filed.get(where, ())} - {key}
         matches = [k for k in candidates if same_story(mine, self.sketches[k])]
-        original = min(matches, key=self.order.__getitem__) if matches else None
-        story = self.story[original] if original else key
-        self.sketches[key], self.story[key], self.order[key] = mine, story, len(self.order)
-        self.lsh.insert(key, mine.minhash)
-        if mine.title:
-            self.titles.setdefault(mine.title, []).append(key)
+        if not matches or any(self.story[k] == key for k in matches):
+            # A new version of a story's first article finds its own copies: it stays their story's first.
+            return key, None
+        original = min(matches, key=self.order.__getitem__)
+        return self.story[original], original
+
+    def add(self, key: str, title: str | None, body: str) -> tuple[str, str | None]:
+        """Place a new article and know it from then on."""
+        mine = sketch(title, body)
+        story, original = self.place(key, mine)
+        self.remember(key, mine, story)
         return story, original
+
+
+def _filed_under(mine: Sketch) -> list[str]:
+    return [*mine.bands(), *([f"title:{mine.title}"] if mine.title else [])]

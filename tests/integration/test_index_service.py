@@ -171,3 +171,38 @@ def test_an_index_made_before_the_new_fields_takes_them_and_places_are_searchabl
     assert count(es, stack.alias, term={"authors": "Jane Roe"}) == 1
     assert count(es, stack.alias, term={"place_countries": "SE"}) == 1
     assert count(es, stack.alias, match={"body.standard": "bridge"}) == 1
+
+
+def test_copies_under_other_urls_join_the_first_articles_story_after_a_restart(stack, tmp_path):
+    """The story state is in Elasticsearch, not in the indexer: a copy indexed by a new process (after the one that
+    indexed its original stopped) still joins the original's story; a same-topic story does not; search collapses."""
+    from tests.unit.test_copies import SAME_TOPIC, STORY
+
+    original = enriched("wire", title="Eastborough closes its harbour bridge to cars", body=STORY).model_copy(
+        update={"url": "https://wire.example/a/1"}
+    )
+    other = enriched("other", title="Westborough builds a footbridge", body=SAME_TOPIC)
+    cut = enriched("cut", title="Bridge shut after cracks found", body=STORY[: int(len(STORY) * 0.6)])
+    brief = enriched("brief", title="UPDATE: bridge closed", body=STORY[:400] + " More to follow.")
+    env = service_env(stack, tmp_path, NEWSFLOW_BULK_MAX_WAIT_S="0.2")
+    es = es_client(stack)
+    with service("index", env, tmp_path) as first:
+        produce(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), [record(original), record(other)])
+        wait_until(lambda: count(es, stack.alias) == 2, 60, "the original and the other story")
+    assert first.pid() is None, "the first indexer is gone before the copies come"
+    copies = [
+        record(a.model_copy(update={"url": f"https://outlet{n}.example/{a.id}"})) for n, a in enumerate((cut, brief))
+    ]
+    with service("index", env, tmp_path):
+        produce(stack.kafka_bootstrap, stack.topic(Topics.ENRICHED), copies)
+        wait_until(lambda: count(es, stack.alias) == 4, 60, "the two copies")
+    docs = {a.id: es.get(index=stack.alias, id=a.id)["_source"] for a in (original, other, cut, brief)}
+    placed = {k: (d["story_id"], d["duplicate_of"], d["is_duplicate"]) for k, d in docs.items()}
+    assert placed == {
+        original.id: (original.id, None, False),
+        other.id: (other.id, None, False),
+        cut.id: (original.id, original.id, True),
+        brief.id: (original.id, original.id, True),
+    }
+    collapsed = es.search(index=stack.alias, query={"match": {"body": "bridge"}}, collapse={"field": "story_id"})
+    assert sorted(h["_id"] for h in collapsed["hits"]["hits"]) == sorted([original.id, other.id])

@@ -10,10 +10,15 @@ from elastic_transport import ConnectionError as ESConnectionError
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import Context, Health, Stopping, stage_metrics
 from newsflow.stages.index.step import IndexStep, classify
+from newsflow.stages.index.stories import alone
 from tests.factories import enriched
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 Record = namedtuple("Record", "topic partition offset")
+
+
+def alone_each(articles):
+    return {a.id: alone(a) for a in articles}
 
 
 def item(status: int, error: dict | None = None) -> dict:
@@ -65,7 +70,7 @@ def test_documents_refused_for_now_are_sent_again_until_stored():
         return {"items": answers[len(sent) - 1]}
 
     ctx, health = context()
-    rejected = IndexStep(bulk, "articles-v1", clock=lambda: NOW)(pending(3), ctx)
+    rejected = IndexStep(bulk, "articles-v1", alone_each, clock=lambda: NOW)(pending(3), ctx)
     assert [r.offset for r, _, _ in rejected] == [2]
     assert len(sent) == 2 and len(sent[1]) == 2, "only the refused-for-now document goes again (action + source)"
     assert sent[1][0]["index"]["_id"] == enriched(1).id
@@ -85,5 +90,5 @@ def test_an_unreachable_elasticsearch_holds_the_batch_and_says_so():
 
     ctx, health = context(stop)
     with pytest.raises(Stopping):
-        IndexStep(bulk, "articles-v1", clock=lambda: NOW)(pending(2), ctx)
+        IndexStep(bulk, "articles-v1", alone_each, clock=lambda: NOW)(pending(2), ctx)
     assert calls == 3 and not health.ok and health.last_error.startswith("ConnectionError")

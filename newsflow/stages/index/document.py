@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from newsflow.contract import EnrichedArticle
+from newsflow.stages.index.stories import Placement
 
 _FACET_FIELDS = ("name", "label", "count", "variants", "country_code", "geonames_id", "latitude", "longitude")
 
 
-def to_document(article: EnrichedArticle, indexed_at: datetime) -> dict:
+def to_document(article: EnrichedArticle, indexed_at: datetime, placement: Placement) -> dict:
     doc = article.model_dump(mode="json")
     facets = [
         {**facet, "group": group}
@@ -27,6 +28,7 @@ def to_document(article: EnrichedArticle, indexed_at: datetime) -> dict:
     )
     doc["mentioned_periods"] = sorted({d["value"] for d in doc["dates"] if d["value"] and d["granularity"] != "day"})
     doc["indexed_at"] = indexed_at.isoformat()
+    doc.update(placement.fields())
     return doc
 
 
@@ -40,10 +42,10 @@ def _is_day(value: str | None) -> bool:
         return False
 
 
-def bulk_action(article: EnrichedArticle, index: str, indexed_at: datetime) -> tuple[dict, dict]:
+def bulk_action(article: EnrichedArticle, index: str, indexed_at: datetime, placement: Placement) -> tuple[dict, dict]:
     """The bulk action line and source for one article.
 
     External versioning makes the write idempotent and order-proof: a re-delivery
     of the same version, or a stale older one, is refused with 409 and changes nothing."""
     action = {"index": {"_index": index, "_id": article.id, "version": article.version, "version_type": "external"}}
-    return action, to_document(article, indexed_at)
+    return action, to_document(article, indexed_at, placement)

@@ -1,6 +1,7 @@
 """index: enriched articles from Kafka into Elasticsearch, committing only what Elasticsearch stored.
 
-    poll → decode → bulk index with external versions (step.py) → dead-letter what it refused → commit
+    poll → decode → stories (stories.py) → bulk index with external versions (step.py) → dead-letter what it
+    refused → commit
 
 The consumer runtime (newsflow/runtime/consumer.py) does everything but the bulk request: offsets are
 committed after Elasticsearch acknowledged every document of the batch (or the document went to the
@@ -19,6 +20,7 @@ from newsflow.runtime.consumer import ConsumerRuntime, Limits, declare_metrics
 from newsflow.runtime.process import begin, serve
 from newsflow.stages.index.settings import IndexSettings
 from newsflow.stages.index.step import REASONS, RETRIES, IndexStep
+from newsflow.stages.index.stories import StoryLookup
 
 log = logging.getLogger("newsflow.index")
 
@@ -32,10 +34,16 @@ def main() -> None:
     es = settings.elasticsearch(request_timeout=30)
     ensure_index(es, settings.alias, settings.es_index_version)
     index = index_name(settings.alias, settings.es_index_version)
+    stories = StoryLookup(
+        lambda bodies: es.msearch(searches=[part for body in bodies for part in ({"index": settings.alias}, body)])[
+            "responses"
+        ],
+        lambda: es.indices.refresh(index=settings.alias),
+    )
     runtime = ConsumerRuntime(
         STAGE,
         settings,
-        IndexStep(lambda operations: es.bulk(operations=operations), index),
+        IndexStep(lambda operations: es.bulk(operations=operations), index, stories),
         EnrichedArticle,
         limits=Limits(settings.bulk_max_docs, settings.bulk_max_bytes, settings.bulk_max_wait_s),
         reasons=REASONS,

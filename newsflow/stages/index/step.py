@@ -1,4 +1,5 @@
-"""index's step: a batch of enriched articles → one bulk request with external versions → what Elasticsearch refused.
+"""index's step: a batch of enriched articles → its stories → one bulk request with external versions → what
+Elasticsearch refused.
 
 Elasticsearch's answer for each document decides its fate: stored (201, or 200 on an overwrite), already
 current (409: the same or a newer version is there, so a re-delivery is a no-op), refused for now (408, 429,
@@ -21,9 +22,10 @@ from prometheus_client import Counter, Histogram
 from newsflow.contract import EnrichedArticle
 from newsflow.runtime.consumer import Context, Rejection
 from newsflow.stages.index.document import bulk_action
+from newsflow.stages.index.stories import Placement, StoryLookupFailed
 
 REASONS = ("rejected-by-elasticsearch",)
-RETRIES = ("bulk",)
+RETRIES = ("bulk", "stories")
 
 INDEXED = Counter("newsflow_index_indexed_total", "Documents Elasticsearch stored", ["result"])
 BULK_DOCS = Histogram(
@@ -82,15 +84,25 @@ class IndexStep:
         self,
         bulk: Callable[[list], dict],
         index: str,
+        place: Callable[[list[EnrichedArticle]], dict[str, Placement]],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
-        self.bulk, self.index, self.clock = bulk, index, clock
+        self.bulk, self.index, self.place, self.clock = bulk, index, place, clock
 
     def __call__(self, messages: list[Pending], ctx: Context) -> list[Rejection]:
         now = self.clock()
         pending, rejected, attempt = list(messages), [], 0
         while pending:
-            operations = [op for _, article in pending for op in bulk_action(article, self.index, now)]
+            try:
+                # Asked again on every attempt: what an earlier attempt stored is among the known articles now.
+                placed = self.place([article for _, article in pending])
+            except (ESConnectionError, TransportError, ApiError, StoryLookupFailed) as exc:
+                attempt += 1
+                ctx.failed_for_now("stories", attempt, f"finding earlier copies: {type(exc).__name__}: {exc}")
+                continue
+            operations = [
+                op for _, article in pending for op in bulk_action(article, self.index, now, placed[article.id])
+            ]
             try:
                 started = time.perf_counter()
                 response = self.bulk(operations)
