@@ -19,7 +19,7 @@ from newsflow.cli import feeding, feeds, keys, mapping, stack
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.local import apache
 from newsflow.cli.progress import duration, tracked
-from newsflow.cli.search import query_body, summarise
+from newsflow.cli.search import copies, plural, query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
 from newsflow.cli.timeline import bar, read_timeline, timeline_body
@@ -295,28 +295,45 @@ def search(
     query: str = typer.Argument(..., help="Words to look for in titles, bodies and entity names."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable hits with the full enrichment."),
     size: int = typer.Option(10, "--size", "-n", min=1, max=1000, help="Most hits shown."),
+    show_all: bool = typer.Option(
+        False, "--all", help="Every matching article, copies too (by default one per story, with its copies counted)."
+    ),
 ) -> None:
-    """Full-text search over the indexed articles."""
+    """Full-text search over the indexed articles, one hit per story."""
     s = settings()
-    res = s.elasticsearch(request_timeout=30).search(index=s.alias, **query_body(query, size))
-    hits = res["hits"]["hits"]
+    res = s.elasticsearch(request_timeout=30).search(index=s.alias, **query_body(query, size, collapse=not show_all))
+    hits, total = res["hits"]["hits"], res["hits"]["total"]["value"]
+    stories = res.get("aggregations", {}).get("stories", {}).get("value")
     if as_json:
         print(
             json.dumps(
                 {
-                    "total": res["hits"]["total"]["value"],
-                    "hits": [{"id": h["_id"], "score": h["_score"], **h["_source"]} for h in hits],
+                    "total": total,
+                    **({"stories": stories} if stories is not None else {}),
+                    "hits": [
+                        {"id": h["_id"], "score": h["_score"], **h["_source"], "copies": copies(h)[0]} for h in hits
+                    ],
                 },
                 indent=2,
                 ensure_ascii=False,
             )
         )
         return
-    out.print(f"[bold]{res['hits']['total']['value']}[/bold] articles match {query!r}")
+    articles = plural(total, "article", "articles")
+    found = articles if stories is None else f"{plural(stories, 'story', 'stories')} in {articles}"
+    out.print(f"[bold]{query!r}[/bold]: {found}", highlight=False)
     for hit in map(summarise, hits):
         out.print(
             f"\n[bold]{hit['title'] or '(no title)'}[/bold]  [dim]{hit['source'] or ''} {hit['published'] or ''}[/dim]"
         )
+        if hit["copies"]:
+            where = ", ".join(c.get("source") or c.get("url") or c["id"] for c in hit["copies_shown"])
+            more = (
+                f" and {hit['copies'] - len(hit['copies_shown'])} more"
+                if hit["copies"] > len(hit["copies_shown"])
+                else ""
+            )
+            out.print(f"  [dim]and {plural(hit['copies'], 'copy', 'copies')}: {where}{more}[/dim]", highlight=False)
         for label in ("people", "organisations", "places"):
             if hit[label]:
                 out.print(f"  {label}: {', '.join(hit[label])}", highlight=False)

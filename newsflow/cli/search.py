@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+COPIES_SHOWN = 5
 
-def query_body(query: str, size: int) -> dict:
-    return {
+
+def query_body(query: str, size: int, collapse: bool = True) -> dict:
+    """The search request; ``collapse`` shows one hit per story (its best-scoring article), the story's other
+    matching articles as its copies, and counts stories as well as articles."""
+    body = {
         "size": size,
         "query": {
             "multi_match": {
@@ -28,6 +32,29 @@ def query_body(query: str, size: int) -> dict:
             }
         },
     }
+    if collapse:
+        body["collapse"] = {
+            "field": "story_id",
+            "inner_hits": {
+                "name": "copies",
+                "size": COPIES_SHOWN + 1,  # the hit itself is among them
+                "_source": ["title", "source", "url"],
+                "sort": [{"indexed_at": "asc"}],
+            },
+        }
+        body["aggs"] = {"stories": {"cardinality": {"field": "story_id"}}}
+    return body
+
+
+def copies(hit: dict) -> tuple[int, list[dict]]:
+    """How many other matching articles the hit's story has, and the first few of them."""
+    inner = hit.get("inner_hits", {}).get("copies", {}).get("hits", {})
+    others = [{"id": h["_id"], **h.get("_source", {})} for h in inner.get("hits", []) if h["_id"] != hit["_id"]]
+    return max(0, inner.get("total", {}).get("value", 0) - 1), others[:COPIES_SHOWN]
+
+
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def summarise(hit: dict, top: int = 5) -> dict:
@@ -39,9 +66,13 @@ def summarise(hit: dict, top: int = 5) -> dict:
         return sorted(names, key=lambda n: -facets.get(n, 0))[:top]
 
     dates = [d for d in src.get("dates", []) if d.get("value")]
+    n_copies, shown = copies(hit)
     return {
         "id": hit["_id"],
         "score": hit.get("_score"),
+        "story_id": src.get("story_id"),
+        "copies": n_copies,
+        "copies_shown": shown,
         "title": src.get("title"),
         "source": src.get("source"),
         "url": src.get("url"),

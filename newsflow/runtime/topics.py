@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.admin import MemberToRemove, NewTopic
@@ -66,9 +67,37 @@ def ensure_topics(client_config: dict, partitions: int, replication: int, namesp
                 pass
         if created:
             log.info("created topics", extra={"topics": created})
+            _await_leaders(admin, created)
         return created
     finally:
         admin.close()
+
+
+def _await_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
+    """Return once every partition of ``names`` has a leader. Apache Kafka answers CreateTopics before it elects
+    them; a group member that joins in between is given no partitions (seen: an indexer started by `newsflow up`
+    right after its init, its assignment empty for minutes). Asked with the admin client, never the group's own
+    consumer: kafka-python 3.0.12's consumer asked for a topic's partitions before it subscribed fetched nothing
+    after (measured: the index integration tests on Apache Kafka hung)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        described = admin.describe_topics(names)
+        waiting = [
+            t.get("topic") or t.get("name")
+            for t in described
+            if t.get("error_code") or not t.get("partitions") or any(_leader(p) < 0 for p in t["partitions"])
+        ]
+        if not waiting:
+            return
+        if time.monotonic() > deadline:
+            log.warning("topics without a leader yet", extra={"topics": waiting, "waited_s": timeout_s})
+            return
+        time.sleep(0.2)
+
+
+def _leader(partition: dict) -> int:
+    leader = partition.get("leader", partition.get("leader_id", -1))
+    return -1 if leader is None else int(leader)
 
 
 def evict_group_members(client_config: dict, group: str) -> list[str]:

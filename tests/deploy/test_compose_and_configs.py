@@ -821,6 +821,14 @@ def test_dashboard_has_the_panels_asked_for(saved_objects):
     assert any(o["type"] == "search" for o in embedded), "the saved search"
 
 
+def test_the_articles_dashboard_has_a_stories_panel_on_the_story_id_index_writes(saved_objects):
+    embedded = embedded_in(saved_objects, dashboard(saved_objects, "newsflow-articles-dashboard"))
+    states = [json.loads(o["attributes"]["visState"]) for o in embedded if o["type"] == "visualization"]
+    (stories,) = [s for s in states if aggs(s, "terms") == ["story_id"]]
+    assert stories["type"] == "table" and aggs(stories, "top_hits") == ["title.keyword"]
+    assert mapping_fields()["story_id"]["type"] == "keyword"
+
+
 def test_the_entity_dashboard_picks_one_entity_and_shows_it_week_by_week_with_its_companions(saved_objects):
     """What `newsflow entity` prints, for any entity picked from the dashboard's controls."""
     dash = dashboard(saved_objects, "newsflow-entity-dashboard")
