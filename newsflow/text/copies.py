@@ -76,7 +76,8 @@ class Sketch:
 
     def encode(self) -> dict:
         """The sketch as JSON, to keep where a restart finds it (index keeps it in the article's document)."""
-        values = np.asarray(self.minhash.hashvalues, dtype="<u8")
+        # affine32 hash values fit 32 bits: kept as such, a sketch is 684 characters, not 1,368.
+        values = np.asarray(self.minhash.hashvalues, dtype="<u4")
         return {
             "minhash": base64.b64encode(values.tobytes()).decode("ascii"),
             "shingles": self.size,
@@ -86,7 +87,7 @@ class Sketch:
 
     @classmethod
     def decode(cls, kept: dict) -> Sketch:
-        values = np.frombuffer(base64.b64decode(kept["minhash"]), dtype="<u8")
+        values = np.frombuffer(base64.b64decode(kept["minhash"]), dtype="<u4")
         if len(values) != PERMUTATIONS:
             raise ValueError(f"a kept sketch has {len(values)} hash values, not {PERMUTATIONS}")
         minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashvalues=values)

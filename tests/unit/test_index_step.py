@@ -10,15 +10,11 @@ from elastic_transport import ConnectionError as ESConnectionError
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import Context, Health, Stopping, stage_metrics
 from newsflow.stages.index.step import IndexStep, classify
-from newsflow.stages.index.stories import alone
+from newsflow.stages.index.stories import Alone
 from tests.factories import enriched
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 Record = namedtuple("Record", "topic partition offset")
-
-
-def alone_each(articles):
-    return {a.id: alone(a) for a in articles}
 
 
 def item(status: int, error: dict | None = None) -> dict:
@@ -70,7 +66,7 @@ def test_documents_refused_for_now_are_sent_again_until_stored():
         return {"items": answers[len(sent) - 1]}
 
     ctx, health = context()
-    rejected = IndexStep(bulk, "articles-v1", alone_each, clock=lambda: NOW)(pending(3), ctx)
+    rejected = IndexStep(bulk, "articles-v1", Alone(), clock=lambda: NOW)(pending(3), ctx)
     assert [r.offset for r, _, _ in rejected] == [2]
     assert len(sent) == 2 and len(sent[1]) == 2, "only the refused-for-now document goes again (action + source)"
     assert sent[1][0]["index"]["_id"] == enriched(1).id
@@ -90,5 +86,39 @@ def test_an_unreachable_elasticsearch_holds_the_batch_and_says_so():
 
     ctx, health = context(stop)
     with pytest.raises(Stopping):
-        IndexStep(bulk, "articles-v1", alone_each, clock=lambda: NOW)(pending(2), ctx)
+        IndexStep(bulk, "articles-v1", Alone(), clock=lambda: NOW)(pending(2), ctx)
     assert calls == 3 and not health.ok and health.last_error.startswith("ConnectionError")
+
+
+class Racing(Alone):
+    """Stories whose second look finds the batch's first article copied by another indexer meanwhile."""
+
+    def __init__(self):
+        self.settled: list[list] = []
+
+    def settle(self, stored, indexed_at):
+        from newsflow.stages.index.stories import Placement, Rewrite
+
+        self.settled.append([a.id for a, _ in stored])
+        article, placement = stored[0]
+        return [Rewrite(article.id, None, article.version, Placement("rival", "rival", placement.sketch), None)]
+
+
+def test_after_the_batch_is_stored_a_story_rewrite_is_written_with_the_stored_version_and_retried_for_now():
+    answers = [[item(201), item(201)], [item(503)], [item(200)]]
+    sent: list[list] = []
+
+    def bulk(operations):
+        sent.append(operations)
+        return {"items": answers[len(sent) - 1]}
+
+    stories = Racing()
+    ctx, health = context()
+    assert IndexStep(bulk, "articles-v1", stories, clock=lambda: NOW)(pending(2), ctx) == []
+    assert stories.settled == [[enriched(0).id, enriched(1).id]] * 2, "settled after storing, again after the 503"
+    action, source = sent[2]
+    assert action == {
+        "index": {"_index": "articles-v1", "_id": enriched(0).id, "version": 1, "version_type": "external_gte"}
+    }
+    assert (source["story_id"], source["duplicate_of"], source["is_duplicate"]) == ("rival", "rival", True)
+    assert health.ok

@@ -6,10 +6,13 @@ import pytest
 
 from newsflow.stages.index.stories import (
     CANDIDATES,
+    CHUNK,
     StoryLookup,
     StoryLookupFailed,
     candidates_query,
     place_batch,
+    settle_one,
+    settle_query,
 )
 from newsflow.text.copies import Sketch, containment, sketch
 from tests.factories import enriched
@@ -82,13 +85,32 @@ def test_a_kept_sketch_this_code_did_not_write_is_passed_over_not_fatal():
     assert out[copy.id].duplicate_of == enriched("original").id
 
 
-def test_the_candidate_search_asks_for_bands_and_title_and_never_the_article_itself():
+def test_one_candidate_search_a_chunk_asks_for_its_bands_and_titles_and_never_its_own_articles():
     mine = sketch("Eastborough closes its harbour bridge to cars", STORY)
-    body = candidates_query("abc", mine)
-    terms = [c["term"] for c in body["query"]["bool"]["should"]]
-    assert {"story_sketch.title": mine.title} in terms and len(terms) == len(mine.bands()) + 1
-    assert body["query"]["bool"]["must_not"] == [{"ids": {"values": ["abc"]}}] and body["size"] == CANDIDATES
-    assert candidates_query("abc", sketch(None, ""))["size"] == 0  # nothing to file it by, nothing to find
+    other = sketch("Westborough builds a footbridge", SAME_TOPIC)
+    body = candidates_query(["a", "b"], [mine, other])
+    (anything,) = body["query"]["bool"]["filter"]
+    bands, titles = (c["terms"] for c in anything["bool"]["should"])
+    assert bands == {"story_sketch.bands": sorted(set(mine.bands()) | set(other.bands()))}
+    assert titles == {"story_sketch.title": sorted([mine.title, other.title])}
+    assert body["query"]["bool"]["must_not"] == [{"ids": {"values": ["a", "b"]}}] and body["size"] == CANDIDATES
+    assert body["sort"] == [{"indexed_at": "desc"}]
+    assert candidates_query(["a"], [sketch(None, "")])["size"] == 0  # nothing to file it by, nothing to find
+    again = settle_query(["a"], [mine])
+    assert "must_not" not in again["query"]["bool"] and again["_source"] is True and again["version"] is True
+
+
+def test_a_batch_is_searched_in_chunks():
+    articles = [enriched(n, body=f"{STORY} {n}") for n in range(CHUNK * 2 + 1)]
+    asked: list[int] = []
+
+    def search_many(bodies):
+        asked.append(len(bodies))
+        return [{"hits": {"hits": [], "total": {"value": 0}}}] * len(bodies)
+
+    placed = StoryLookup(search_many, lambda: None)(articles)
+    assert asked == [3] and len(placed) == len(articles)
+    assert len({p.story_id for p in placed.values()}) == 1, "copies of one another within the batch"
 
 
 def test_a_failed_candidate_search_fails_the_lookup_for_now():
@@ -97,10 +119,52 @@ def test_a_failed_candidate_search_fails_the_lookup_for_now():
     ok = {"hits": {"hits": []}}
     with pytest.raises(StoryLookupFailed, match="1 candidate searches failed"):
         StoryLookup(
-            lambda bodies: [ok, {"error": {"type": "search_phase_execution_exception"}}], lambda: refreshed.append(True)
+            lambda bodies: [{"error": {"type": "search_phase_execution_exception"}}], lambda: refreshed.append(True)
         )(articles)
-    with pytest.raises(StoryLookupFailed, match="1 answers to 2"):
-        StoryLookup(lambda bodies: [ok], lambda: None)(articles)
+    with pytest.raises(StoryLookupFailed, match="2 answers to 1"):
+        StoryLookup(lambda bodies: [ok, ok], lambda: None)(articles)
     assert refreshed == [True]  # what was stored before the batch is visible to its search
     out = StoryLookup(lambda bodies: [ok] * len(bodies), lambda: None)(articles)
     assert set(out) == {a.id for a in articles}
+
+
+def stored_root(n, body, indexed_at, version=1):
+    """An article placed as a story's first, and its document as another indexer's search finds it."""
+    article = enriched(n, body=body, version=version)
+    placement = place_batch([article], {article.id: sketch(article.title, body)}, [[]])[article.id]
+    hit = {
+        "_id": article.id,
+        "_index": "articles-v1",
+        "_version": version,
+        "_source": {"id": article.id, "indexed_at": indexed_at, **placement.fields()},
+    }
+    return article, placement, hit
+
+
+def test_two_copies_stored_at_the_same_moment_by_two_indexers_end_in_the_first_indexed_story():
+    """Each indexer's second look finds the other's copy; both decide alike, so one story results whichever
+    looks first: the later one is rewritten as the earlier one's copy, by either side."""
+    early, early_placed, early_hit = stored_root("early", STORY, "2026-03-02T13:00:00.100000+00:00", version=3)
+    late, late_placed, late_hit = stored_root("late", STORY[:500], "2026-03-02T13:00:00.200000+00:00", version=7)
+
+    (by_late,) = settle_one(late, late_placed, late_hit["_source"]["indexed_at"], [early_hit])
+    assert (by_late.id, by_late.version, by_late.source) == (late.id, 7, None)
+    assert (by_late.placement.story_id, by_late.placement.duplicate_of) == (early.id, early.id)
+
+    (by_early,) = settle_one(early, early_placed, early_hit["_source"]["indexed_at"], [late_hit])
+    assert (by_early.id, by_early.index, by_early.version) == (late.id, "articles-v1", 7)
+    assert {k: by_early.source[k] for k in ("story_id", "duplicate_of", "is_duplicate")} == {
+        "story_id": early.id,
+        "duplicate_of": early.id,
+        "is_duplicate": True,
+    }
+
+
+def test_settling_leaves_copies_other_stories_and_articles_already_copies_alone():
+    me, placed_me, hit_me = stored_root("me", STORY, "2026-03-02T13:00:00+00:00")
+    _, _, other_story = stored_root("other", SAME_TOPIC, "2026-03-02T12:00:00+00:00")
+    _, _, copy_hit = stored_root("copy", STORY, "2026-03-02T12:00:00+00:00")
+    copy_hit["_source"] = {**copy_hit["_source"], "story_id": "someone-else"}  # a copy in another story
+    assert settle_one(me, placed_me, hit_me["_source"]["indexed_at"], [other_story, copy_hit]) == []
+    already = placed_me.__class__("s", "s", placed_me.sketch)
+    assert settle_one(me, already, "2026-03-02T13:00:00+00:00", [other_story]) == []

@@ -8,6 +8,7 @@ current (409: the same or a newer version is there, so a re-delivery is a no-op)
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,8 +22,10 @@ from prometheus_client import Counter, Histogram
 
 from newsflow.contract import EnrichedArticle
 from newsflow.runtime.consumer import Context, Rejection
-from newsflow.stages.index.document import bulk_action
-from newsflow.stages.index.stories import Placement, StoryLookupFailed
+from newsflow.stages.index.document import bulk_action, to_document
+from newsflow.stages.index.stories import Placement, Rewrite, StoryKeeper, StoryLookupFailed
+
+log = logging.getLogger("newsflow.index")
 
 REASONS = ("rejected-by-elasticsearch",)
 RETRIES = ("bulk", "stories")
@@ -32,6 +35,10 @@ BULK_DOCS = Histogram(
     "newsflow_index_bulk_docs", "Documents per bulk request", buckets=(1, 10, 50, 100, 250, 500, 1000, 2000)
 )
 BULK_SECONDS = Histogram("newsflow_index_bulk_seconds", "Time of one bulk request")
+STORIES_SETTLED = Counter(
+    "newsflow_index_story_rewrites_total",
+    "Documents written again to make one story of copies two indexers stored at the same moment",
+)
 FRESHNESS = Histogram(
     "newsflow_index_freshness_seconds",
     "From ingest to stored in Elasticsearch",
@@ -84,18 +91,19 @@ class IndexStep:
         self,
         bulk: Callable[[list], dict],
         index: str,
-        place: Callable[[list[EnrichedArticle]], dict[str, Placement]],
+        stories: StoryKeeper,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
-        self.bulk, self.index, self.place, self.clock = bulk, index, place, clock
+        self.bulk, self.index, self.stories, self.clock = bulk, index, stories, clock
 
     def __call__(self, messages: list[Pending], ctx: Context) -> list[Rejection]:
         now = self.clock()
         pending, rejected, attempt = list(messages), [], 0
+        stored: list[tuple[EnrichedArticle, Placement]] = []
         while pending:
             try:
                 # Asked again on every attempt: what an earlier attempt stored is among the known articles now.
-                placed = self.place([article for _, article in pending])
+                placed = self.stories([article for _, article in pending])
             except (ESConnectionError, TransportError, ApiError, StoryLookupFailed) as exc:
                 attempt += 1
                 ctx.failed_for_now("stories", attempt, f"finding earlier copies: {type(exc).__name__}: {exc}")
@@ -116,12 +124,45 @@ class IndexStep:
                 INDEXED.labels("already-current").inc(len(outcome.current))
                 for _, article in outcome.stored:
                     FRESHNESS.observe(max(0.0, (now - article.ingested_at).total_seconds()))
+                stored += [(article, placed[article.id]) for _, article in outcome.stored]
                 rejected += outcome.rejected
                 pending = outcome.retry
                 if not pending:
+                    self._settle(stored, now, ctx)
                     ctx.succeeded()
                     return rejected
                 reason = f"{len(pending)} documents refused for now (408/429/5xx), or an answer that did not fit"
             attempt += 1
             ctx.failed_for_now("bulk", attempt, reason)
         return rejected
+
+    def _settle(self, stored: list[tuple[EnrichedArticle, Placement]], now: datetime, ctx: Context) -> None:
+        """Make one story of copies two indexers stored at the same moment (stories.py says how)."""
+        articles = {article.id: article for article, _ in stored}
+        attempt = 0
+        while True:
+            try:
+                rewrites = self.stories.settle(stored, now.isoformat())
+                if not rewrites:
+                    return
+                response = self.bulk([op for r in rewrites for op in self._rewrite(r, articles, now)])
+                items = response.get("items") or []
+                statuses = [(item.get("index") or {}).get("status", 500) for item in items]
+                if len(statuses) != len(rewrites) or any(status in TRANSIENT for status in statuses):
+                    raise StoryLookupFailed("a story rewrite was refused for now, or an answer did not fit")
+                # 409: a newer version was written meanwhile, placed by its own batch. Anything else is logged.
+                for rewrite, status in zip(rewrites, statuses, strict=True):
+                    if status not in (200, 201, 409):
+                        log.warning("story rewrite refused", extra={"id": rewrite.id, "status": status})
+                STORIES_SETTLED.inc(len(rewrites))
+                return
+            except (ESConnectionError, TransportError, ApiError, StoryLookupFailed) as exc:
+                attempt += 1
+                ctx.failed_for_now("stories", attempt, f"settling stories: {type(exc).__name__}: {exc}")
+
+    def _rewrite(self, r: Rewrite, articles: dict[str, EnrichedArticle], now: datetime) -> tuple[dict, dict]:
+        meta = {"_index": r.index or self.index, "_id": r.id, "version": r.version, "version_type": "external_gte"}
+        if r.source is not None:
+            return {"index": meta}, r.source
+        assert r.placement is not None
+        return {"index": meta}, to_document(articles[r.id], now, r.placement)
