@@ -209,35 +209,42 @@ def test_copies_under_other_urls_join_the_first_articles_story_after_a_restart(s
 
 
 STORIES_RACED = 300
+RACE_ROUNDS = 3
 
 
 def test_two_indexers_on_several_partitions_make_one_story_of_copies_they_index_at_the_same_moment(stack, tmp_path):
     """Copies sent together to different partitions, read by two indexers of one group: neither indexer's search
-    before its batch sees the other's copy, and the look after it makes them one story anyway."""
+    before its batch sees the other's copy, and the look after it makes them one story anyway. A round that raced
+    rewrote some story (the counter says so); rounds go on until one did, and on the reference Kafka one must."""
     import random
     import time
     import urllib.request
 
     from kafka import KafkaProducer
 
+    from tests.servers import STACK
     from tests.unit.test_copies import SAME_TOPIC, STORY
 
     vocabulary = sorted(set((STORY + " " + SAME_TOPIC).split()))
-    stories = []
-    for n in range(STORIES_RACED):  # stories in the same words, none a copy of another, each an original and a brief
-        rnd = random.Random(n)
-        body = " ".join(rnd.choice(vocabulary) for _ in range(200))
-        stories.append(
-            (
-                enriched(f"story-{n}", title=f"Story number {n} for the council", body=body),
-                enriched(f"brief-{n}", title=f"Brief {n}", body=body[: int(len(body) * 0.7)]),
+
+    def stories_of(round_: int) -> list[tuple]:
+        out = []
+        for n in range(STORIES_RACED):  # stories in the same words, none a copy of another: original and brief
+            rnd = random.Random(f"{round_}-{n}")
+            body = " ".join(rnd.choice(vocabulary) for _ in range(200))
+            out.append(
+                (
+                    enriched(f"story-{round_}-{n}", title=f"Story number {n} of round {round_}", body=body),
+                    enriched(f"brief-{round_}-{n}", title=f"Brief {n}", body=body[: int(len(body) * 0.7)]),
+                )
             )
-        )
+        return out
+
     homes = [tmp_path / "a", tmp_path / "b"]
     envs = [service_env(stack, home, NEWSFLOW_BULK_MAX_WAIT_S="0.2") for home in homes]
     es = es_client(stack)
+    groups = {stack.group("newsflow-index"): stack.topic(Topics.ENRICHED)}
     with service("index", envs[0], homes[0]) as one, service("index", envs[1], homes[1]) as two:
-        groups = {stack.group("newsflow-index"): stack.topic(Topics.ENRICHED)}
 
         def held() -> list[set]:
             """The partitions each indexer holds, from its last "partitions assigned" line."""
@@ -247,38 +254,47 @@ def test_two_indexers_on_several_partitions_make_one_story_of_copies_they_index_
                 out.append(set(lines[-1]["partitions"]) if lines else set())
             return out
 
-        wait_until(lambda: all(held()) and len(set.union(*held())) == 3, 90, "both indexers holding partitions")
-        producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all", linger_ms=0)
-        try:
-            # A pair at a time, both copies out together, a steady stream keeping both indexers busy: their
-            # batches overlap, and a copy lands in one while its original is in the other's.
-            for n, (original, brief) in enumerate(stories):
-                for partition, article in ((n % 3, original), ((n + 1) % 3, brief)):
-                    value, headers = encode(article)
-                    producer.send(stack.topic(Topics.ENRICHED), value=value, headers=headers, partition=partition)
-                producer.flush(30)
-                time.sleep(0.01)  # pacing the stream, not waiting for anything
-        finally:
-            producer.close()
-        wait_until(lambda: count(es, stack.alias) == 2 * STORIES_RACED, 120, "every document")
-        wait_until(lambda: sum(r["lag"] for r in consumer_lag(stack.kafka_config, groups)) == 0, 60, "index lag 0")
-        rewrites = 0.0
-        for env in envs:
-            port = env["NEWSFLOW_INDEX_PORT"]
-            text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
-            rewrites += sum(
-                float(line.split()[-1])
-                for line in text.splitlines()
-                if line.startswith("newsflow_index_story_rewrites_total ")
-            )
-    print(f"story rewrites after the race: {rewrites:.0f}")
-    es.indices.refresh(index=stack.alias)
-    for original, brief in stories:
-        docs = [es.get(index=stack.alias, id=a.id)["_source"] for a in (original, brief)]
-        assert len({d["story_id"] for d in docs}) == 1, [(d["id"], d["story_id"], d["duplicate_of"]) for d in docs]
-        assert sorted(d["is_duplicate"] for d in docs) == [False, True], [
-            (d["id"], d["story_id"], d["duplicate_of"], d["indexed_at"]) for d in docs
-        ]
-    assert len({es.get(index=stack.alias, id=o.id)["_source"]["story_id"] for o, _ in stories}) == STORIES_RACED
-    # And the race was run: some copy was stored by one indexer while its original was in the other's batch.
-    assert rewrites > 0, "no story was rewritten: the two indexers never raced, and this test proved nothing"
+        def rewrites() -> float:
+            total = 0.0
+            for env in envs:
+                port = env["NEWSFLOW_INDEX_PORT"]
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+                total += sum(
+                    float(line.split()[-1])
+                    for line in text.splitlines()
+                    if line.startswith("newsflow_index_story_rewrites_total ")
+                )
+            return total
+
+        for round_ in range(RACE_ROUNDS):
+            wait_until(lambda: all(held()) and len(set.union(*held())) == 3, 90, "both indexers holding partitions")
+            stories = stories_of(round_)
+            producer = KafkaProducer(bootstrap_servers=stack.kafka_bootstrap, acks="all", linger_ms=0)
+            try:
+                # A pair at a time, both copies out together, a steady stream keeping both indexers busy: their
+                # batches overlap, and a copy lands in one while its original is in the other's.
+                for n, (original, brief) in enumerate(stories):
+                    for partition, article in ((n % 3, original), ((n + 1) % 3, brief)):
+                        value, headers = encode(article)
+                        producer.send(stack.topic(Topics.ENRICHED), value=value, headers=headers, partition=partition)
+                    producer.flush(30)
+                    time.sleep(0.01)  # pacing the stream, not waiting for anything
+            finally:
+                producer.close()
+            expected = 2 * STORIES_RACED * (round_ + 1)
+            wait_until(lambda: count(es, stack.alias) == expected, 120, "every document")  # noqa: B023
+            wait_until(lambda: sum(r["lag"] for r in consumer_lag(stack.kafka_config, groups)) == 0, 60, "lag 0")
+            es.indices.refresh(index=stack.alias)
+            for original, brief in stories:
+                docs = [es.get(index=stack.alias, id=a.id)["_source"] for a in (original, brief)]
+                placed = [(d["id"], d["story_id"], d["duplicate_of"]) for d in docs]
+                assert len({d["story_id"] for d in docs}) == 1, placed
+                assert sorted(d["is_duplicate"] for d in docs) == [False, True], placed
+            firsts = {es.get(index=stack.alias, id=o.id)["_source"]["story_id"] for o, _ in stories}
+            assert len(firsts) == STORIES_RACED
+            raced = rewrites()
+            print(f"round {round_}: story rewrites so far {raced:.0f}")
+            if raced:
+                break
+    if stack.kind == STACK:
+        assert raced > 0, "no story was rewritten in any round: the indexers never raced, and nothing was proved"
