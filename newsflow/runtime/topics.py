@@ -83,9 +83,9 @@ def _await_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float =
     while True:
         described = admin.describe_topics(names)
         waiting = [
-            t.get("topic") or t.get("name")
+            t["name"]
             for t in described
-            if t.get("error_code") or not t.get("partitions") or any(_leader(p) < 0 for p in t["partitions"])
+            if t["error_code"] or not t["partitions"] or any(p["leader_id"] < 0 for p in t["partitions"])
         ]
         if not waiting:
             return
@@ -93,11 +93,6 @@ def _await_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float =
             log.warning("topics without a leader yet", extra={"topics": waiting, "waited_s": timeout_s})
             return
         time.sleep(0.2)
-
-
-def _leader(partition: dict) -> int:
-    leader = partition.get("leader", partition.get("leader_id", -1))
-    return -1 if leader is None else int(leader)
 
 
 def evict_group_members(client_config: dict, group: str) -> list[str]:
