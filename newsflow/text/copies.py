@@ -18,6 +18,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -63,9 +64,11 @@ class Sketch:
     size: int
     title: str | None
 
+    @cached_property
     def bands(self) -> list[str]:
         """The LSH bands it is filed under: an article that shares one with it is a candidate copy. An empty body
-        has none (every empty body would share them all, and none is a copy)."""
+        has none (every empty body would share them all, and none is a copy). Kept once made: a batch files,
+        searches and writes each article's bands."""
         if not self.size:
             return []
         values = np.asarray(self.minhash.hashvalues, dtype="<u8")
@@ -82,7 +85,7 @@ class Sketch:
             "minhash": base64.b64encode(values.tobytes()).decode("ascii"),
             "shingles": self.size,
             "title": self.title,
-            "bands": self.bands(),
+            "bands": self.bands,
         }
 
     @classmethod
@@ -163,4 +166,4 @@ class Stories:
 
 
 def _filed_under(mine: Sketch) -> list[str]:
-    return [*mine.bands(), *([f"title:{mine.title}"] if mine.title else [])]
+    return [*mine.bands, *([f"title:{mine.title}"] if mine.title else [])]

@@ -7,6 +7,7 @@ import pytest
 from newsflow.stages.index.stories import (
     CANDIDATES,
     CHUNK,
+    Placement,
     StoryLookup,
     StoryLookupFailed,
     candidates_query,
@@ -39,7 +40,7 @@ def placed(articles, found):
 def test_a_kept_sketch_reads_back_as_the_same_sketch():
     mine = sketch("Eastborough closes its harbour bridge to cars", STORY)
     again = Sketch.decode(mine.encode())
-    assert again.bands() == mine.bands() and again.size == mine.size and again.title == mine.title
+    assert again.bands == mine.bands and again.size == mine.size and again.title == mine.title
     assert containment(again, mine) == 1.0
     with pytest.raises(ValueError, match="hash values"):
         Sketch.decode({**mine.encode(), "minhash": "AAAAAAAAAAA="})  # one value
@@ -91,7 +92,7 @@ def test_one_candidate_search_a_chunk_asks_for_its_bands_and_titles_and_never_it
     body = candidates_query(["a", "b"], [mine, other])
     (anything,) = body["query"]["bool"]["filter"]
     bands, titles = (c["terms"] for c in anything["bool"]["should"])
-    assert bands == {"story_sketch.bands": sorted(set(mine.bands()) | set(other.bands()))}
+    assert bands == {"story_sketch.bands": sorted(set(mine.bands) | set(other.bands))}
     assert titles == {"story_sketch.title": sorted([mine.title, other.title])}
     assert body["query"]["bool"]["must_not"] == [{"ids": {"values": ["a", "b"]}}] and body["size"] == CANDIDATES
     assert body["sort"] == [{"indexed_at": "desc"}]
@@ -166,5 +167,5 @@ def test_settling_leaves_copies_other_stories_and_articles_already_copies_alone(
     _, _, copy_hit = stored_root("copy", STORY, "2026-03-02T12:00:00+00:00")
     copy_hit["_source"] = {**copy_hit["_source"], "story_id": "someone-else"}  # a copy in another story
     assert settle_one(me, placed_me, hit_me["_source"]["indexed_at"], [other_story, copy_hit]) == []
-    already = placed_me.__class__("s", "s", placed_me.sketch)
+    already = Placement("s", "s", placed_me.sketch)
     assert settle_one(me, already, "2026-03-02T13:00:00+00:00", [other_story]) == []

@@ -64,7 +64,7 @@ def candidates_query(ids: list[str], sketches: list[Sketch]) -> dict:
     One ``terms`` filter per chunk, not a scored search per article: Elasticsearch answers either in milliseconds,
     but noida-db scans its documents for every clause (measured at 1,000 documents: 244 ms for one article's
     29-clause search, 27 ms for a ``terms`` filter; a 100-search ``_msearch`` 22.5 s)."""
-    keys = sorted({band for sk in sketches for band in sk.bands()})
+    keys = sorted({band for sk in sketches for band in sk.bands})
     titles = sorted({sk.title for sk in sketches if sk.title})
     should = [{"terms": {"story_sketch.bands": keys}}] if keys else []
     if titles:
@@ -108,6 +108,16 @@ class Rewrite:
     source: dict | None
 
 
+def kept_sketch(hit: dict) -> Sketch | None:
+    """The sketch a found document keeps, or None (logged) where it is not one this code wrote: that article is
+    not compared, the batch goes on."""
+    try:
+        return Sketch.decode(hit["_source"]["story_sketch"])
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("unreadable kept sketch", extra={"id": hit["_id"], "error": f"{type(exc).__name__}: {exc}"})
+        return None
+
+
 def settle_one(article: EnrichedArticle, placed: Placement, indexed_at: str, hits: list[dict]) -> list[Rewrite]:
     """Pure: for an article that started a story, the rewrites that make one story of it and the story-starting
     copies found now, the first indexed of them all (then the smaller id) keeping the story."""
@@ -118,11 +128,8 @@ def settle_one(article: EnrichedArticle, placed: Placement, indexed_at: str, hit
         src = hit["_source"]
         if hit["_id"] == article.id or src.get("story_id") != hit["_id"]:
             continue  # itself, or a copy: its story's first is what counts, and a hit of its own if it matches
-        try:
-            kept = Sketch.decode(src["story_sketch"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if same_story(placed.sketch, kept):
+        kept = kept_sketch(hit)
+        if kept is not None and same_story(placed.sketch, kept):
             rivals.append(hit)
     if not rivals:
         return []
@@ -152,14 +159,9 @@ def place_batch(
     stories = Stories()
     hits = {hit["_id"]: hit for hits in found for hit in hits}
     for hit in sorted(hits.values(), key=lambda h: (h["_source"].get("indexed_at") or "", h["_id"])):
-        src = hit["_source"]
-        try:
-            kept = Sketch.decode(src["story_sketch"])
-        except (KeyError, TypeError, ValueError) as exc:
-            # Not a sketch this code wrote: that article is not compared, the batch goes on.
-            log.warning("unreadable kept sketch", extra={"id": hit["_id"], "error": f"{type(exc).__name__}: {exc}"})
-            continue
-        stories.remember(hit["_id"], kept, src.get("story_id") or hit["_id"])
+        kept = kept_sketch(hit)
+        if kept is not None:
+            stories.remember(hit["_id"], kept, hit["_source"].get("story_id") or hit["_id"])
     placed = {}
     for article in articles:
         mine = sketches[article.id]
