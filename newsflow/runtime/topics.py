@@ -67,13 +67,13 @@ def ensure_topics(client_config: dict, partitions: int, replication: int, namesp
                 pass
         if created:
             log.info("created topics", extra={"topics": created})
-            _await_leaders(admin, created)
+            await_leaders(admin, created)
         return created
     finally:
         admin.close()
 
 
-def _await_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
+def await_leaders(admin: KafkaAdminClient, names: list[str], timeout_s: float = 30.0) -> None:
     """Return once every partition of ``names`` has a leader. Apache Kafka answers CreateTopics before it elects
     them; a group member that joins in between is given no partitions (seen: an indexer started by `newsflow up`
     right after its init, its assignment empty for minutes). Asked with the admin client, never the group's own
