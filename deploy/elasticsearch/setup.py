@@ -10,7 +10,7 @@ Every component gets its own user, allowed only what it does:
     user                    used by                         may
     kibana_system           Kibana's server                 (built-in role)
     newsflow_init           `newsflow init`                 install the template, create articles-v* and the alias
-    newsflow_index          the index service               write documents to articles*
+    newsflow_index          the index service               read and write articles*, alerts-v1
     newsflow_reader         the CLI (search) and people     read articles*; Discover, Dashboard, Visualize (read)
                             logging in to Kibana
     newsflow_kibana_setup   the saved-objects import        create data views, searches, visualizations, dashboards
@@ -27,6 +27,8 @@ import time
 # Every index name newsflow writes or reads starts with the alias ("articles", "articles-v1", ...).
 ALIAS = os.environ.get("NEWSFLOW_ES_ALIAS", "articles")
 INDICES = [f"{ALIAS}*"]
+# One record per alert raised (newsflow/contract/mapping.py ALERTS_INDEX), created by the index service.
+ALERTS = "alerts-v1"
 KIBANA_APP = "kibana-.kibana"  # Kibana's application name for the default tenant (kibana.index .kibana)
 
 ROLES: dict[str, dict] = {
@@ -41,11 +43,16 @@ ROLES: dict[str, dict] = {
         # The index service re-applies the index template at start-up (newsflow/stages/index/service.py calls
         # ensure_index), which needs manage_index_templates; without that call, write would be enough.
         "cluster": ["manage_index_templates"],
-        "indices": [{"names": INDICES, "privileges": ["write", "view_index_metadata"]}],
+        # read: before writing a batch it searches the archive for earlier copies of its stories, and after, it
+        # matches the batch against the saved queries.
+        "indices": [
+            {"names": INDICES, "privileges": ["read", "write", "view_index_metadata"]},
+            {"names": [ALERTS], "privileges": ["create_index", "read", "write", "view_index_metadata"]},
+        ],
     },
     "newsflow_reader": {
         "description": "newsflow readers: the CLI's search and people using Kibana",
-        "indices": [{"names": INDICES, "privileges": ["read", "view_index_metadata"]}],
+        "indices": [{"names": [*INDICES, ALERTS], "privileges": ["read", "view_index_metadata"]}],
         "applications": [
             {
                 "application": KIBANA_APP,

@@ -6,16 +6,15 @@ import json
 from datetime import UTC, datetime
 
 import typer
-from kafka import KafkaProducer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from newsflow.cli.settings import CliSettings
-from newsflow.contract import Topics, encode
+from newsflow.cli.tables import read_table, write_entry
+from newsflow.contract import Topics
 from newsflow.contract.codec import describe_validation_error
 from newsflow.contract.keys import ApiKey, key_hash, new_key
-from newsflow.runtime.topics import ensure_topics, read_whole, table_entry
 
 app = typer.Typer(help="API keys for ingest's HTTP endpoint: create (shown once), list, revoke.")
 out = Console(soft_wrap=True)
@@ -23,29 +22,12 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def read_keys(s: CliSettings) -> dict[str, ApiKey]:
-    """Every key by name, as the topic holds it now (the last record of each name)."""
-    keys: dict[str, ApiKey] = {}
-    records = read_whole(s.kafka_client_config(), [s.scoped(Topics.KEYS)], "newsflow-keys-cli")
-    for r in sorted(records, key=lambda r: (r.partition, r.offset)):
-        entry = table_entry(r, ApiKey)
-        if entry is None:
-            continue
-        name, key = entry
-        if key is None:
-            keys.pop(name, None)
-        else:
-            keys[name] = key
-    return keys
+    """Every key by name, as the topic holds it now."""
+    return read_table(s, Topics.KEYS, ApiKey, "newsflow-keys-cli")
 
 
 def _write(s: CliSettings, key: ApiKey) -> None:
-    ensure_topics(s.kafka_client_config(), s.topic_partitions, s.topic_replication, s.namespace)
-    producer = KafkaProducer(**s.kafka_client_config(), client_id="newsflow-keys-cli", acks="all")
-    try:
-        value, headers = encode(key)
-        producer.send(s.scoped(Topics.KEYS), key=key.name.encode(), value=value, headers=headers).get(timeout=60)
-    finally:
-        producer.close(timeout=10)
+    write_entry(s, Topics.KEYS, key.name, key, "newsflow-keys-cli")
 
 
 @app.command("create")

@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsflow.cli import feeding, feeds, keys, mapping, stack
+from newsflow.cli import alerts, feeding, feeds, keys, mapping, stack
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.local import apache
 from newsflow.cli.progress import duration, tracked
@@ -39,6 +39,7 @@ app = typer.Typer(
 )
 app.add_typer(feeds.app, name="feeds")
 app.add_typer(keys.app, name="keys")
+app.add_typer(alerts.app, name="alerts")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -292,16 +293,25 @@ def _wait_searchable(s: CliSettings, ids: list[str], timeout: float) -> None:
 
 @app.command()
 def search(
-    query: str = typer.Argument(..., help="Words to look for in titles, bodies and entity names."),
+    query: str = typer.Argument(
+        ..., help='Words to look for in titles, bodies and entity names ("" with --person, --place or --org: any).'
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable hits with the full enrichment."),
     size: int = typer.Option(10, "--size", "-n", min=1, max=1000, help="Most hits shown."),
     show_all: bool = typer.Option(
         False, "--all", help="Every matching article, copies too (by default one per story, with its copies counted)."
     ),
+    person: list[str] = typer.Option([], "--person", help="Only articles naming this person (repeatable)."),
+    place: list[str] = typer.Option([], "--place", help="Only articles naming this place (repeatable)."),
+    org: list[str] = typer.Option([], "--org", help="Only articles naming this organisation (repeatable)."),
 ) -> None:
-    """Full-text search over the indexed articles, one hit per story."""
+    """Full-text search over the indexed articles, one hit per story (what a saved query of `alerts add` matches)."""
     s = settings()
-    res = s.elasticsearch(request_timeout=30).search(index=s.alias, **query_body(query, size, collapse=not show_all))
+    try:
+        body = query_body(query, size, not show_all, person, place, org)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    res = s.elasticsearch(request_timeout=30).search(index=s.alias, **body)
     hits, total = res["hits"]["hits"], res["hits"]["total"]["value"]
     stories = res.get("aggregations", {}).get("stories", {}).get("value")
     if as_json:

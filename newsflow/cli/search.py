@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from newsflow.contract.queries import article_query
+
 COPIES_SHOWN = 5
 
 
-def query_body(query: str, size: int, collapse: bool = True) -> dict:
-    """The search request; ``collapse`` shows one hit per story (its best-scoring article), the story's other
-    matching articles as its copies, and counts stories as well as articles."""
+def query_body(
+    query: str,
+    size: int,
+    collapse: bool = True,
+    people: Sequence[str] = (),
+    places: Sequence[str] = (),
+    organisations: Sequence[str] = (),
+) -> dict:
+    """The search request (its query is the one saved queries are matched with); ``collapse`` shows one hit per
+    story (its best-scoring article), the story's other matching articles as its copies, and counts stories as
+    well as articles."""
     body = {
         "size": size,
-        "query": {
-            "multi_match": {
-                "query": query,
-                "fields": [
-                    "title^3",
-                    "body",
-                    "body.standard",
-                    "people^2",
-                    "organisations^2",
-                    "places^2",
-                    "other_entities",
-                ],
-                "type": "best_fields",
-            }
-        },
+        "query": article_query(query, people, places, organisations),
         "highlight": {
             "fields": {
                 "body": {"fragment_size": 160, "number_of_fragments": 1},

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from pydantic import Field
 
+from newsflow.contract.mapping import ALERTS_INDEX
 from newsflow.contract.stages import LAG_EXPORTER_PORT
 from newsflow.runtime.settings import CommonSettings
 
@@ -112,6 +113,10 @@ class CliSettings(CommonSettings):
     @property
     def alias(self) -> str:
         return self.scoped(self.es_alias)
+
+    @property
+    def alerts_index(self) -> str:
+        return self.scoped(ALERTS_INDEX)
 
     @property
     def ingest_endpoint(self) -> str:

@@ -13,14 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from newsflow.contract.queries import mentions, named
+
 PERIODS = ("day", "week", "month")
 KINDS = ("people", "organisations", "places")
-
-
-def _named(name: str) -> dict:
-    """An entity facet with this name, or this name among its variants, in any case."""
-    said = [{"term": {f"entity_facets.{f}": {"value": name, "case_insensitive": True}}} for f in ("name", "variants")]
-    return {"bool": {"should": said, "minimum_should_match": 1}}
 
 
 def timeline_body(name: str, by: str, since: date | None, until: date | None, top: int) -> dict:
@@ -29,7 +25,7 @@ def timeline_body(name: str, by: str, since: date | None, until: date | None, to
         raise ValueError(f"--by must be one of {', '.join(PERIODS)}, not {by!r}")
     if since and until and since > until:
         raise ValueError(f"--from {since} is after --to {until}")
-    filters: list[dict] = [{"nested": {"path": "entity_facets", "query": _named(name)}}]
+    filters: list[dict] = [mentions(name)]
     bounds: dict[str, str] = {}
     if since or until:
         span = {k: v.isoformat() for k, v in (("gte", since), ("lte", until)) if v}
@@ -56,7 +52,7 @@ def timeline_body(name: str, by: str, since: date | None, until: date | None, to
                 "nested": {"path": "entity_facets"},
                 "aggs": {
                     "this": {
-                        "filter": _named(name),
+                        "filter": named(name),
                         "aggs": {"names": {"terms": {"field": "entity_facets.name", "size": 10}}},
                     }
                 },

@@ -131,3 +131,31 @@ def ensure_index(es, alias: str, version: int, replicas: int | None = None) -> s
         if not es.indices.exists_alias(name=alias, index=name):
             es.indices.put_alias(index=name, name=alias, is_write_index=True)
     return name
+
+
+# One document per alert (newsflow/stages/index/alerts.py): its id is the alert's, so a second copy of a story
+# cannot create it again. Not versioned like the articles: it is a record of what was sent, never rebuilt.
+ALERTS_INDEX = "alerts-v1"
+ALERT_MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        "query": {"type": "keyword"},
+        "story_id": {"type": "keyword"},
+        "article_id": {"type": "keyword"},
+        "raised_by": {"type": "keyword"},
+        "created_at": {"type": "date"},
+        "sent_at": {"type": "date"},
+    },
+}
+
+
+def ensure_alerts_index(es, name: str) -> str:
+    """Create the alerts index if it is not there (idempotent, and safe when two indexers start together)."""
+    if not es.indices.exists(index=name):
+        try:
+            es.indices.create(index=name, settings=SETTINGS, mappings=ALERT_MAPPINGS)
+            log.info("created index", extra={"index": name})
+        except Exception as exc:
+            if "resource_already_exists" not in str(exc):
+                raise
+    return name

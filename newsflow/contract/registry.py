@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from newsflow.contract.alerts import Alert, SavedQuery
 from newsflow.contract.articles import ArticleSubmission, EnrichedArticle, RawArticle
 from newsflow.contract.deadletter import DeadLetter
 from newsflow.contract.feeds import FeedState, FeedSubscription
@@ -21,8 +22,12 @@ class Topics:
     FEED_STATE = "feeds.state.v1"
     # Compacted, keyed by key name: ingest's API keys (hashed), read whole by every ingest replica.
     KEYS = "keys.v1"
+    # Compacted, keyed by query name: the saved queries (written by people), read whole by every indexer.
+    SAVED_QUERIES = "alerts.queries.v1"
+    # Keyed by alert id: one record per (saved query, story), written by index, POSTed by the webhook stage.
+    ALERTS = "alerts.v1"
 
-    COMPACTED = (FEEDS, FEED_STATE, KEYS)
+    COMPACTED = (FEEDS, FEED_STATE, KEYS, SAVED_QUERIES)
 
 
 @dataclass(frozen=True)
@@ -42,5 +47,15 @@ class SchemaInfo:
 
 REGISTRY: dict[str, SchemaInfo] = {
     m.SCHEMA_NAME: SchemaInfo(m, m.SCHEMA_NAME, m.SCHEMA_VERSION)
-    for m in (ArticleSubmission, RawArticle, EnrichedArticle, DeadLetter, FeedSubscription, FeedState, ApiKey)
+    for m in (
+        ArticleSubmission,
+        RawArticle,
+        EnrichedArticle,
+        DeadLetter,
+        FeedSubscription,
+        FeedState,
+        ApiKey,
+        SavedQuery,
+        Alert,
+    )
 }

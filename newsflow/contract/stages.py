@@ -62,7 +62,16 @@ STAGES: tuple[Stage, ...] = (
         group="newsflow-ingest",
     ),
     Stage("enrich", 8082, reads=Topics.RAW, writes=(Topics.ENRICHED, Topics.DEADLETTER), group="newsflow-enrich"),
-    Stage("index", 8083, reads=Topics.ENRICHED, writes=(Topics.DEADLETTER,), group="newsflow-index"),
+    # Matches what it stores against every saved query (read whole, in every replica) and writes the alerts.
+    Stage(
+        "index",
+        8083,
+        reads=Topics.ENRICHED,
+        writes=(Topics.DEADLETTER, Topics.ALERTS),
+        tables=(Topics.SAVED_QUERIES,),
+        group="newsflow-index",
+    ),
+    Stage("webhooks", 8085, reads=Topics.ALERTS, writes=(Topics.DEADLETTER,), group="newsflow-webhooks"),
 )
 
 # Not a stage (it reads offsets, not messages), but a component every deployment runs beside them.

@@ -560,7 +560,7 @@ def exported_metrics() -> set[str]:
     code = (
         "import json\n"
         "import newsflow.stages.ingest.service, newsflow.stages.index.service, newsflow.stages.enrich.app\n"
-        "import newsflow.stages.feeds.service\n"
+        "import newsflow.stages.feeds.service, newsflow.stages.webhooks.service\n"
         "from prometheus_client import REGISTRY\n"
         "print(json.dumps([(f.name, f.type) for f in REGISTRY.collect() if f.name.startswith('newsflow_')]))\n"
     )
@@ -909,12 +909,14 @@ def test_roles_are_least_privilege():
     for name, role in roles.items():
         assert not set(role.get("cluster", [])) & {"all", "manage", "manage_security", "manage_api_key"}, name
         for grant in role.get("indices", []):
-            assert grant["names"] == ["articles*"], name
+            assert set(grant["names"]) <= {"articles*", "alerts-v1"}, name
             assert "all" not in grant["privileges"], name
         for app in role.get("applications", []):
             assert app["resources"] == ["space:default"], name
-    index = {p for g in roles["newsflow_index"]["indices"] for p in g["privileges"]}
-    assert index <= {"write", "index", "create_doc", "view_index_metadata"}, index
+    # index reads the archive (stories, alerts) and writes it; it may create the alerts index, nothing else.
+    grants = {tuple(g["names"]): set(g["privileges"]) for g in roles["newsflow_index"]["indices"]}
+    assert grants[("articles*",)] <= {"read", "write", "index", "create_doc", "view_index_metadata"}, grants
+    assert grants[("alerts-v1",)] <= {"create_index", "read", "write", "view_index_metadata"}, grants
     reader = {p for g in roles["newsflow_reader"]["indices"] for p in g["privileges"]}
     assert reader <= {"read", "view_index_metadata"} and "cluster" not in roles["newsflow_reader"]
     assert all(p.endswith(".read") for a in roles["newsflow_reader"]["applications"] for p in a["privileges"])
@@ -1074,5 +1076,5 @@ def test_compose_prometheus_and_the_dashboard_agree_with_the_stage_registry(comp
     for entry in consuming():
         assert re.fullmatch(group_var, entry.group), entry.group
     for topic in topics():
-        assert re.fullmatch(r"(articles|feeds|keys)[.].+", topic), topic
+        assert re.fullmatch(r"(articles|feeds|keys|alerts)[.].+", topic), topic
     assert jobs["lag-exporter"]["static_configs"][0]["targets"] == [f"lag-exporter:{LAG_EXPORTER_PORT}"]

@@ -30,19 +30,20 @@ def test_rates_pair_readings_by_partition():
 
 def test_the_local_prometheus_keeps_the_deployed_jobs_with_local_targets(monkeypatch):
     deployed = yaml.safe_load((deploy_dir() / "prometheus.yml").read_text())
-    for n, name in enumerate(("INGEST", "ENRICH", "INDEX", "FEEDS"), start=1):
+    for n, name in enumerate(("INGEST", "ENRICH", "INDEX", "FEEDS", "WEBHOOKS"), start=1):
         monkeypatch.setenv(f"NEWSFLOW_{name}_PORT", str(n))  # each stage's own setting, read by every process
-    s = CliSettings(lag_exporter_port=6, prometheus_port=5, prometheus_scrape_interval_s=1.5)
+    s = CliSettings(lag_exporter_port=6, prometheus_port=7, prometheus_scrape_interval_s=1.5)
     config = local_config(deployed, s, Path("/x/alerts.yml"))
     jobs = {j["job_name"]: j for j in config["scrape_configs"]}
     assert set(jobs) == {j["job_name"] for j in deployed["scrape_configs"]}
     assert {n: j["static_configs"][0]["targets"] for n, j in jobs.items()} == {
-        "prometheus": ["127.0.0.1:5"],
+        "prometheus": ["127.0.0.1:7"],
         "ingest": ["127.0.0.1:1"],
         "enrich": ["127.0.0.1:2"],
         "index": ["127.0.0.1:3"],
         "lag-exporter": ["127.0.0.1:6"],
         "feeds": ["127.0.0.1:4"],
+        "webhooks": ["127.0.0.1:5"],
     }
     assert not any(k.endswith("_sd_configs") for j in jobs.values() for k in j)
     assert config["global"]["scrape_interval"] == "1500ms" and config["rule_files"] == ["/x/alerts.yml"]

@@ -1,5 +1,6 @@
 from pydantic import Field
 
+from newsflow.contract.mapping import ALERTS_INDEX
 from newsflow.runtime.settings import CommonSettings
 
 
@@ -17,6 +18,10 @@ class IndexSettings(CommonSettings):
     @property
     def alias(self) -> str:
         return self.scoped(self.es_alias)
+
+    @property
+    def alerts_index(self) -> str:
+        return self.scoped(ALERTS_INDEX)
 
     index_session_timeout_s: float = Field(
         10.0, ge=6, le=300, description="An indexer that stops heartbeating leaves the group after this long."

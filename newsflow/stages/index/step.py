@@ -22,13 +22,14 @@ from prometheus_client import Counter, Histogram
 
 from newsflow.contract import EnrichedArticle
 from newsflow.runtime.consumer import Context, Rejection
+from newsflow.stages.index.alerts import AlertsFailed
 from newsflow.stages.index.document import bulk_action, to_document
 from newsflow.stages.index.stories import Placement, Rewrite, StoryKeeper, StoryLookupFailed
 
 log = logging.getLogger("newsflow.index")
 
 REASONS = ("rejected-by-elasticsearch",)
-RETRIES = ("bulk", "stories")
+RETRIES = ("bulk", "stories", "alerts")
 
 INDEXED = Counter("newsflow_index_indexed_total", "Documents Elasticsearch stored", ["result"])
 BULK_DOCS = Histogram(
@@ -93,13 +94,15 @@ class IndexStep:
         index: str,
         stories: StoryKeeper,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        alerts: Callable[[list[Pending], datetime], int] | None = None,
     ):
-        self.bulk, self.index, self.stories, self.clock = bulk, index, stories, clock
+        self.bulk, self.index, self.stories, self.clock, self.alerts = bulk, index, stories, clock, alerts
 
     def __call__(self, messages: list[Pending], ctx: Context) -> list[Rejection]:
         now = self.clock()
         pending, rejected, attempt = list(messages), [], 0
         stored: list[tuple[EnrichedArticle, Placement]] = []
+        written: list[Pending] = []  # stored now, or by an attempt before a crash (409): matched for alerts
         while pending:
             try:
                 # Asked again on every attempt: what an earlier attempt stored is among the known articles now.
@@ -125,10 +128,12 @@ class IndexStep:
                 for _, article in outcome.stored:
                     FRESHNESS.observe(max(0.0, (now - article.ingested_at).total_seconds()))
                 stored += [(article, placed[article.id]) for _, article in outcome.stored]
+                written += outcome.stored + outcome.current
                 rejected += outcome.rejected
                 pending = outcome.retry
                 if not pending:
                     self._settle(stored, now, ctx)
+                    self._alert(written, now, ctx)
                     ctx.succeeded()
                     return rejected
                 reason = f"{len(pending)} documents refused for now (408/429/5xx), or an answer that did not fit"
@@ -159,6 +164,18 @@ class IndexStep:
             except (ESConnectionError, TransportError, ApiError, StoryLookupFailed) as exc:
                 attempt += 1
                 ctx.failed_for_now("stories", attempt, f"settling stories: {type(exc).__name__}: {exc}")
+
+    def _alert(self, written: list[Pending], now: datetime, ctx: Context) -> None:
+        """Match what is now in the index against every saved query (alerts.py); until that succeeds the batch is
+        not done, so no article of it goes unmatched."""
+        attempt = 0
+        while self.alerts is not None:
+            try:
+                self.alerts(written, now)
+                return
+            except (ESConnectionError, TransportError, ApiError, AlertsFailed) as exc:
+                attempt += 1
+                ctx.failed_for_now("alerts", attempt, f"raising alerts: {type(exc).__name__}: {exc}")
 
     def _rewrite(self, r: Rewrite, articles: dict[str, EnrichedArticle], now: datetime) -> tuple[dict, dict]:
         meta = {"_index": r.index or self.index, "_id": r.id, "version": r.version, "version_type": "external_gte"}

@@ -1,26 +1,20 @@
 """Who may submit: the API keys on ``keys.v1``, read whole by every ingest replica, and the check of a request.
 
-Each replica reads every partition of the compacted topic from its start, without a consumer group (every
-replica needs every key), and goes on reading: a key created or revoked by `newsflow keys` reaches all of them
-within a poll. Until the topic is read to the end offsets taken at start, ingest is not ready and refuses
-submissions with 503: a key created a minute ago must not be refused as unknown.
+Each replica reads the compacted topic whole and goes on reading (newsflow/runtime/tables.py): a key created or
+revoked by `newsflow keys` reaches all of them within a poll. Until the topic is read to the end offsets taken at
+start, ingest is not ready and refuses submissions with 503: a key created a minute ago must not be refused as
+unknown.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping
-
-from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
 
 from newsflow.contract import Topics
 from newsflow.contract.keys import ApiKey, key_hash
 from newsflow.runtime.settings import CommonSettings
-from newsflow.runtime.topics import table_entry
-
-log = logging.getLogger("newsflow.ingest.keys")
+from newsflow.runtime.tables import TableReader
 
 CREATE_HINT = "`newsflow keys create NAME` makes one"
 
@@ -41,7 +35,18 @@ class Keys:
         self.lock = threading.Lock()
         self.by_name: dict[str, ApiKey] = {}
         self.by_hash: dict[str, ApiKey] = {}
-        self.loaded = False
+        self.loaded_event = threading.Event()  # set by the reader, once the topic is read to its end at start
+
+    @property
+    def loaded(self) -> bool:
+        return self.loaded_event.is_set()
+
+    @loaded.setter
+    def loaded(self, value: bool) -> None:
+        if value:
+            self.loaded_event.set()
+        else:
+            self.loaded_event.clear()
 
     def apply(self, name: str, key: ApiKey | None) -> None:
         with self.lock:
@@ -73,49 +78,12 @@ class Keys:
         return key.name, None
 
 
-class KeyReader:
-    """Reads ``keys.v1`` into a `Keys`, in a thread of its own, until stopped."""
+def key_reader(settings: CommonSettings, keys: Keys, stop: threading.Event) -> TableReader[ApiKey]:
+    """Reads ``keys.v1`` into ``keys`` until stopped; ``keys.loaded`` once it has read what was there at start."""
 
-    def __init__(self, settings: CommonSettings, keys: Keys, stop: threading.Event):
-        self.topic, self.keys, self.stop = settings.scoped(Topics.KEYS), keys, stop
-        self.consumer = KafkaConsumer(
-            **settings.kafka_client_config(), client_id="newsflow-ingest-keys", enable_auto_commit=False
-        )
-        self.thread = threading.Thread(target=self._run, name="keys", daemon=True)
-        self.error: str | None = None
+    def apply(name: str, key: ApiKey | None) -> None:
+        keys.apply(name, key)
 
-    def start(self) -> KeyReader:
-        self.thread.start()
-        return self
-
-    def _run(self) -> None:
-        ends: dict[TopicPartition, int] | None = None
-        try:
-            while not self.stop.is_set():
-                try:
-                    if ends is None:
-                        partitions = self.consumer.partitions_for_topic(self.topic)
-                        if not partitions:
-                            self.stop.wait(0.5)
-                            continue
-                        tps = [TopicPartition(self.topic, p) for p in sorted(partitions)]
-                        self.consumer.assign(tps)
-                        self.consumer.seek_to_beginning(*tps)
-                        ends = self.consumer.end_offsets(tps)
-                    for records in self.consumer.poll(timeout_ms=300).values():
-                        for record in records:
-                            self._apply(record)
-                    if not self.keys.loaded and all(self.consumer.position(tp) >= end for tp, end in ends.items()):
-                        self.keys.loaded = True
-                        log.info("API keys read", extra={"keys": len(self.keys.by_name)})
-                    self.error = None
-                except KafkaError as exc:
-                    self.error = f"cannot read {self.topic}: {exc}"
-                    self.stop.wait(1.0)
-        finally:
-            self.consumer.close()
-
-    def _apply(self, record) -> None:
-        entry = table_entry(record, ApiKey)
-        if entry is not None:
-            self.keys.apply(*entry)
+    reader = TableReader(settings, Topics.KEYS, ApiKey, apply, "newsflow-ingest-keys", stop)
+    keys.loaded_event = reader.loaded
+    return reader

@@ -34,7 +34,7 @@ from newsflow.runtime.http import Route
 from newsflow.runtime.process import begin, serve
 from newsflow.runtime.produce import send_acknowledged
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, group_sizes
-from newsflow.stages.ingest.keys import KeyReader, Keys
+from newsflow.stages.ingest.keys import Keys, key_reader
 from newsflow.stages.ingest.limits import Replicas, TokenBuckets
 from newsflow.stages.ingest.prepare import Rejected, prepare, submission_of
 from newsflow.stages.ingest.settings import IngestSettings
@@ -256,7 +256,7 @@ def main() -> None:
     keys = Keys()
     guard, limit = None, None
     if settings.auth_required:
-        reader = KeyReader(settings, keys, stop).start()
+        reader = key_reader(settings, keys, stop).start()
         guard, limit = keys.check, RateLimit(settings, keys, stop)
     log.info("API keys", extra={"required": settings.auth_required, "setting": settings.ingest_auth})
 

@@ -1,0 +1,3 @@
+from newsflow.stages.webhooks.service import main
+
+main()
