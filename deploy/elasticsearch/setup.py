@@ -43,11 +43,12 @@ ROLES: dict[str, dict] = {
         # The index service re-applies the index template at start-up (newsflow/stages/index/service.py calls
         # ensure_index), which needs manage_index_templates; without that call, write would be enough.
         "cluster": ["manage_index_templates"],
-        # read: before writing a batch it searches the archive for earlier copies of its stories, and after, it
-        # matches the batch against the saved queries.
+        # read and maintenance (refresh): before writing a batch it searches the archive for earlier copies of its
+        # stories, after writing it looks again and matches the batch against the saved queries, each time on a
+        # refreshed index.
         "indices": [
-            {"names": INDICES, "privileges": ["read", "write", "view_index_metadata"]},
-            {"names": [ALERTS], "privileges": ["create_index", "read", "write", "view_index_metadata"]},
+            {"names": INDICES, "privileges": ["read", "write", "maintenance", "view_index_metadata"]},
+            {"names": [ALERTS], "privileges": ["create_index", "read", "write", "maintenance", "view_index_metadata"]},
         ],
     },
     "newsflow_reader": {

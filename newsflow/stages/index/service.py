@@ -61,7 +61,9 @@ def main() -> None:
             "responses"
         ],
         refresh=lambda: es.indices.refresh(index=settings.alias),
-        bulk=lambda operations: es.bulk(operations=operations),
+        # Refreshed at once: the alerts index is small, and `newsflow alerts list` counts what it holds (noida-db
+        # makes nothing searchable without a refresh).
+        bulk=lambda operations: es.bulk(operations=operations, refresh=True),
         mget=lambda ids: es.mget(index=alerts_index, ids=ids)["docs"],
         publish=lambda records: [
             why
