@@ -9,7 +9,9 @@
 3. latency under a steady load: articles fed one by one at half the capacity step 2 measured, the time from
    ingest to searchable of each;
 4. idle: the CPU every component burns while nothing flows;
-5. search as the archive grows (bench/archive.py), on the same stack.
+5. search as the archive grows (bench/archive.py), on the same stack;
+6. alerts (bench/alerts.py): 1,000 saved queries, articles fed at the rate step 2 measured, the time from each
+   article written to its alert.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.alerts import alerts_at_throughput
 from bench.corpus import articles, paragraphs
 from bench.procstat import cpu_seconds, rss_mib, tree
 from bench.rawspacy import spacy_shard
@@ -161,6 +164,7 @@ def running_stack(stack: str, processes: int, extra: dict[str, str] | None = Non
             "NEWSFLOW_ENRICH_PROCESSES": str(processes),
             "NEWSFLOW_LOG_LEVEL": "WARNING",
             "NEWSFLOW_FEEDS_PORT": str(free_port()),
+            "NEWSFLOW_WEBHOOKS_PORT": str(free_port()),
         }
         | (extra or {})
     )
@@ -368,6 +372,8 @@ def main() -> None:
     parser.add_argument(
         "--archive-budget-s", type=float, default=1800, help="stop growing the archive past this load time"
     )
+    parser.add_argument("--alert-queries", type=int, default=1000, help="saved queries in step 6; 0: skip it")
+    parser.add_argument("--alert-seconds", type=float, default=60, help="length of step 6's feeding")
     parser.add_argument("--out", default=None, help="default bench-results/bench-<stack>.json")
     args = parser.parse_args()
     out_path = Path(args.out or f"bench-results/bench-{args.stack}.json")
@@ -402,6 +408,12 @@ def main() -> None:
         quiet = idle(pids, args.idle_seconds)
         console.print("[bold]5. search as the archive grows[/bold]")
         scaling = archive_scaling(env, pids, sizes, args.archive_budget_s) if sizes else []
+        alerting = None
+        if args.alert_queries:
+            console.print(f"[bold]6. alerts: {args.alert_queries} saved queries[/bold]")
+            alerting = alerts_at_throughput(
+                env, feed, len(corpus) / e2e["seconds"], args.alert_seconds, args.alert_queries
+            )
     for part in (raw, e2e):
         part["articles_per_s"] = round(len(corpus) / part["seconds"], 2)
         part["words_per_s"] = round(words / part["seconds"], 1)
@@ -417,6 +429,7 @@ def main() -> None:
         "steady": paced,
         "idle": quiet,
         "archive": scaling,
+        "alerts": alerting,
         "pure_steps": pure,
         "ratio_end_to_end_over_raw": round(e2e["articles_per_s"] / raw["articles_per_s"], 3),
     }
@@ -446,6 +459,14 @@ def main() -> None:
     table.add_row("idle CPU, whole stack (% of one core)", "", f"{quiet['total_percent_of_one_core']:.2f}")
     for name, share in quiet["percent_of_one_core"].items():
         table.add_row(f"  idle CPU {name} (% of one core)", "", f"{share:.2f}")
+    if alerting:
+        alat = alerting["latency_s"]
+        table.add_row(
+            f"alerts, {alerting['saved_queries']:,} queries: written→alert p50/p99/max (s)",
+            "",
+            f"{alat['p50']} / {alat['p99']} / {alat['max']} ({alerting['alerts']} of {alerting['articles']})",
+        )
+        table.add_row("  matching one batch against every query, mean (s)", "", f"{alerting['match_s_per_batch']}")
     Console().print(table)
     if scaling:
         grid = Table(

@@ -6,8 +6,23 @@ import hashlib
 from datetime import UTC, datetime
 
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet
+from newsflow.contract.alerts import Alert
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+
+
+def alert(n: int, webhook: str | None) -> Alert:
+    """Saved query "q"'s alert for story n."""
+    return Alert(
+        id=f"q:story-{n}",
+        query="q",
+        story_id=f"story-{n}",
+        article_id=f"article-{n}",
+        title=f"Story {n}",
+        indexed_at=T0,
+        matched_at=T0,
+        webhook=webhook,
+    )
 
 
 def article_id(n: int | str) -> str:

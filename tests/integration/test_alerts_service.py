@@ -11,6 +11,7 @@ from newsflow.contract.stages import stage
 from newsflow.exporter.lag import consumer_lag
 from newsflow.runtime.servers import http_json, wait_until
 from newsflow.runtime.topics import ensure_topics
+from tests import factories
 from tests.factories import enriched
 from tests.integration.kafka_util import produce, read_all
 from tests.integration.test_index_service import es_client, record
@@ -80,16 +81,7 @@ def test_index_raises_one_alert_per_story_and_query_across_copies_batches_and_a_
 
 
 def alert(n: int, webhook: str) -> tuple[bytes, bytes, list]:
-    a = Alert(
-        id=f"q:story-{n}",
-        query="q",
-        story_id=f"story-{n}",
-        article_id=f"article-{n}",
-        title=f"Story {n}",
-        indexed_at=NOW,
-        matched_at=NOW,
-        webhook=webhook,
-    )
+    a = factories.alert(n, webhook)
     return (a.id.encode(), *encode(a))
 
 

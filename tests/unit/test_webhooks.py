@@ -4,7 +4,6 @@ endpoint down costs the others nothing."""
 import json
 import threading
 from collections import namedtuple
-from datetime import UTC, datetime
 
 import pytest
 
@@ -12,23 +11,13 @@ from newsflow.contract.alerts import Alert
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import Context, Health, Stopping, stage_metrics
 from newsflow.stages.webhooks.step import WebhookStep
+from tests import factories
 
-NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 Record = namedtuple("Record", "topic partition offset")
 
 
 def alert(n: int, webhook: str | None) -> tuple[Record, Alert]:
-    a = Alert(
-        id=f"q:story-{n}",
-        query="q",
-        story_id=f"story-{n}",
-        article_id=f"article-{n}",
-        title=f"Story {n}",
-        indexed_at=NOW,
-        matched_at=NOW,
-        webhook=webhook,
-    )
-    return Record("alerts.v1", 0, n), a
+    return Record("alerts.v1", 0, n), factories.alert(n, webhook)
 
 
 class Endpoints:
