@@ -20,6 +20,7 @@ def alert(n: int, webhook: str | None) -> Alert:
         article_id=f"article-{n}",
         title=f"Story {n}",
         indexed_at=T0,
+        searchable_at=T0,
         matched_at=T0,
         webhook=webhook,
     )

@@ -64,6 +64,7 @@ class Alert(Message):
     url: str | None = Field(None, max_length=4_096)
     source: str | None = Field(None, max_length=200)
     published: str | None = Field(None, max_length=40)
-    indexed_at: AwareDatetime = Field(description="When the article was written, before it became searchable.")
+    indexed_at: AwareDatetime = Field(description="When index began writing the article's batch.")
+    searchable_at: AwareDatetime = Field(description="When the refresh before matching ended: searchable since.")
     matched_at: AwareDatetime
     webhook: str | None = Field(None, max_length=2_048)

@@ -132,7 +132,7 @@ class FakeStore:
             out.append(answer(buckets))
         return out
 
-    def bulk(self, operations):
+    def bulk(self, operations, refresh=False):
         items = []
         for action, doc in zip(operations[::2], operations[1::2], strict=True):
             ((op, meta),) = action.items()

@@ -61,9 +61,7 @@ def main() -> None:
             "responses"
         ],
         refresh=lambda: es.indices.refresh(index=settings.alias),
-        # Refreshed at once: the alerts index is small, and `newsflow alerts list` counts what it holds (noida-db
-        # makes nothing searchable without a refresh).
-        bulk=lambda operations: es.bulk(operations=operations, refresh=True),
+        bulk=lambda operations, refresh=False: es.bulk(operations=operations, refresh=refresh),
         mget=lambda ids: es.mget(index=alerts_index, ids=ids)["docs"],
         publish=lambda records: [
             why
