@@ -101,6 +101,8 @@ def test_an_answer_gives_each_query_its_stories_and_an_error_is_retried():
     ]
     with pytest.raises(AlertsFailed, match="429"):
         read_matches(queries, {"error": {"reason": "too many requests"}, "status": 429})
+    with pytest.raises(AlertsFailed, match="without its buckets"):
+        read_matches(queries, {"hits": {}})
 
 
 # -- the matcher ---------------------------------------------------------------------------------------------

@@ -117,9 +117,12 @@ def read_matches(queries: Sequence[SavedQuery], response: dict) -> list[Match]:
         error = response["error"]
         reason = error.get("reason") if isinstance(error, dict) else error
         raise AlertsFailed(f"matching {len(queries)} saved queries: {response.get('status')} {reason}")
+    buckets = (response.get("aggregations") or {}).get("queries", {}).get("buckets")
+    if not isinstance(buckets, dict):
+        raise AlertsFailed(f"matching {len(queries)} saved queries: an answer without its buckets")
     by_name = {q.name: q for q in queries}
     out = []
-    for name, bucket in response["aggregations"]["queries"]["buckets"].items():
+    for name, bucket in buckets.items():
         for story in bucket["stories"]["buckets"]:
             first = story["first"]["buckets"]
             if first and name in by_name:
@@ -192,6 +195,8 @@ class AlertMatcher:
         searchable = self.clock()
         chunks = [queries[i : i + CHUNK] for i in range(0, len(queries), CHUNK)]
         responses = self.search([match_body(chunk, list(articles)) for chunk in chunks])
+        if len(responses) != len(chunks):
+            raise AlertsFailed(f"{len(chunks)} match searches sent, {len(responses)} answers")
         matches: dict[str, Match] = {}
         for chunk, response in zip(chunks, responses, strict=True):
             for m in read_matches(chunk, response):
