@@ -32,7 +32,7 @@ from newsflow.contract import DecodeError, Topics, decode
 from newsflow.contract.codec import DECODE_REASONS
 from newsflow.contract.stages import Stage
 from newsflow.runtime.deadletters import DeadLetters, letter_counter
-from newsflow.runtime.kafka_join import mend_unawaited_joins
+from newsflow.runtime.kafka_join import mend_unawaited_joins, rejoin_if_assigned_blind
 from newsflow.runtime.metrics import report_lag
 from newsflow.runtime.retry import backoff_delay
 from newsflow.runtime.settings import CommonSettings
@@ -255,8 +255,10 @@ class ConsumerRuntime:
     def run(self) -> None:
         self.consumer.subscribe([self.topic], listener=_Rebalance(self))
         idle = 0  # polls in a row that brought nothing
+        empty_since: float | None = None  # since when a settled group has given this member nothing
         try:
             while not self.stop.is_set():
+                empty_since = self._mend_a_blind_assignment(empty_since)
                 room = self.limits.max_records - len(self.batch.records)
                 # A broker that does not hold an empty fetch (noida-db) keeps poll() spinning for all of its
                 # timeout: measured, a quarter of a core while idle with poll(50 ms) and a fixed 0.15 s pause. So
@@ -292,6 +294,22 @@ class ConsumerRuntime:
         finally:
             self.consumer.close(autocommit=False)
             self.producer.close(timeout=10)
+
+    def _mend_a_blind_assignment(self, empty_since: float | None) -> float | None:
+        """Every 10 s that a joined member holds nothing, ask whether it led the join alone and the topic has
+        partitions (runtime/kafka_join.py says why); a member given nothing because others hold every partition is
+        left be."""
+        if self.joining or self.consumer.assignment():
+            return None
+        now = time.monotonic()
+        if empty_since is None or now - empty_since < 10:
+            return empty_since or now
+        try:
+            if rejoin_if_assigned_blind(self.consumer, self.topic):
+                log.warning("alone in the group and given no partition: rejoining", extra={"stage": self.stage.name})
+        except Exception as exc:  # noqa: BLE001 - a check that fails must never end the stage; the next one may pass
+            log.warning("cannot check an empty assignment", extra={"stage": self.stage.name, "error": str(exc)})
+        return now
 
     # -- step + produce + commit ----------------------------------------
     def process(self) -> None:

@@ -114,7 +114,9 @@ def test_every_dashboard_query_returns_data_from_the_running_services(monitored,
         "every scrape target up",
     )
     # Traffic of every kind the panels show: articles through all stages, one rejected at the edge,
-    # one dead-lettered by enrich.
+    # one dead-lettered by enrich, alerts of a saved query the examples match.
+    assert dep.cli("alerts", "add", "monitoring", "harbour bridge").returncode == 0
+    wait_until(lambda: (dep.ready("index")[1] or {}).get("saved_queries") == 1, 60, "index reading the saved query")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"body": "the field is called text"}))
     done = dep.cli("feed", str(EXAMPLES), str(bad), "--wait")

@@ -17,8 +17,9 @@ from tests.running import cli, cli_json
 pytestmark = pytest.mark.e2e
 
 
-def search(env, query: str, size: int = 20) -> list[dict]:
-    return cli_json(["search", query, "--json", "--size", str(size)], env)["hits"]
+def search(env, query: str, size: int = 20, every: bool = False) -> list[dict]:
+    """The hits of `newsflow search` (one per story), or with ``every`` of `--all` (each article)."""
+    return cli_json(["search", query, "--json", "--size", str(size), *(["--all"] if every else [])], env)["hits"]
 
 
 def total_lag(env) -> int:
