@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 EXAMPLE_QUERY ?= rotterdam
 STACK ?= $(or $(NEWSFLOW_STACK),embedded)
 
-.PHONY: setup run stop status test test-fast lint format bench bench-ingest schemas eval clean
+.PHONY: setup run stop status test test-fast lint format bench bench-ingest bench-ingest-memory schemas eval clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "newsflow needs Python 3.11 or newer")'
@@ -52,6 +52,10 @@ bench: setup
 # ingest's front door under load, keys and rate limits on (README: "The front door under load").
 bench-ingest: setup
 	$(BIN)/python -m bench.ingest_load --stack $(or $(BENCH_INGEST_STACK),apache)
+
+# ingest's memory with 8 clients sending the largest requests at once (README: "The largest requests at once").
+bench-ingest-memory: setup
+	$(BIN)/python -m bench.ingest_memory --stack $(or $(BENCH_INGEST_STACK),apache)
 
 eval: setup
 	$(BIN)/python -m evaluation

@@ -1,5 +1,7 @@
 """Sending articles to ingest in batches, resending what it could not take yet.
 
+A request holds at most ``batch`` articles and, past its first, at most ``max_bytes`` of JSON, so feeding never
+meets ingest's request limit; one ingest finds too large all the same (its limit set lower) is split in two.
 An article ingest *rejected* is final (it is invalid). One it could not take (ingest unreachable or
 restarting, a 5xx, the broker not acknowledging it) is sent again with capped, jittered backoff. Resending
 is safe: an article's id is stable, and the index stage writes each id once.
@@ -32,9 +34,32 @@ class Refused(Exception):
     """Ingest refused the request as a whole (4xx): sending it again would not help."""
 
 
+class TooLarge(Refused):
+    """413: the request was over ingest's limit. Fewer articles at a time may pass."""
+
+
+def item_json(item: Item) -> dict:
+    return {"origin": item.origin, "article": item.article}
+
+
+def requests_of(items: Sequence[Item], batch: int, max_bytes: int) -> list[list[Item]]:
+    """``items`` cut into requests of at most ``batch`` articles and ``max_bytes`` of JSON (an article larger than
+    that goes alone), in order."""
+    out: list[list[Item]] = []
+    size = 0
+    for item in items:
+        n = len(json.dumps(item_json(item)).encode()) + 2  # the comma and a little room
+        if not out or len(out[-1]) >= batch or size + n > max_bytes:
+            out.append([])
+            size = len('{"articles": []}')
+        out[-1].append(item)
+        size += n
+    return out
+
+
 def post_articles(url: str, items: Sequence[Item], api_key: str | None = None, timeout: float = 120) -> list[dict]:
     """One request to ingest's POST /v1/articles; its per-article results."""
-    payload = {"articles": [{"origin": i.origin, "article": i.article} for i in items]}
+    payload = {"articles": [item_json(i) for i in items]}
     headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {api_key}"} if api_key else {})
     req = urllib.request.Request(url, data=json.dumps(payload).encode(), headers=headers)
     try:
@@ -42,11 +67,15 @@ def post_articles(url: str, items: Sequence[Item], api_key: str | None = None, t
             return json.loads(resp.read())["results"]
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")[:500]
-        if exc.code == 429:  # over the key's rate: wait what ingest says, then send the same articles again
-            wait = exc.headers.get("Retry-After", "")
-            raise Unavailable(f"ingest answered 429: {detail}", float(wait) if wait.isdigit() else None) from None
-        if exc.code >= 500:
-            raise Unavailable(f"ingest answered {exc.code}: {detail}") from None
+        wait = exc.headers.get("Retry-After", "")
+        # Over the key's rate (429), or ingest holding all the bytes it may (503): wait what it says, then send the
+        # same articles again.
+        if exc.code == 429 or exc.code >= 500:
+            raise Unavailable(
+                f"ingest answered {exc.code}: {detail}", float(wait) if wait.isdigit() else None
+            ) from None
+        if exc.code == 413:
+            raise TooLarge(f"ingest answered 413: {detail}") from None
         raise Refused(f"ingest answered {exc.code}: {detail}") from None
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError, KeyError) as exc:
         reason = getattr(exc, "reason", None) or exc
@@ -65,21 +94,30 @@ def feed(
     post: Callable[[Sequence[Item]], list[dict]],
     batch: int,
     retry_s: float,
+    max_bytes: int = 8 * 1024 * 1024,
     on_done: Callable[[int], None] = lambda n: None,
     on_retry: Callable[[int, str, float], None] = lambda n, reason, delay: None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> Outcome:
-    """Send ``items`` in requests of at most ``batch``; resend the ones ingest could not take for up to
-    ``retry_s`` seconds of it being unable to (reset by any progress)."""
+    """Send ``items`` in requests of at most ``batch`` and ``max_bytes``; resend the ones ingest could not take for
+    up to ``retry_s`` seconds of it being unable to (reset by any progress)."""
     out = Outcome()
-    queue = deque(items[i : i + batch] for i in range(0, len(items), batch))
+    queue: deque[Sequence[Item]] = deque(requests_of(items, batch, max_bytes))
     stuck_since: float | None = None
     attempt = 0
     while queue:
         chunk = queue.popleft()
         try:
             results = post(chunk)
+        except TooLarge as exc:
+            if len(chunk) > 1:
+                half = len(chunk) // 2
+                queue.extendleft([chunk[half:], chunk[:half]])
+                continue
+            out.rejected.append((chunk[0].origin, f"the article alone is over ingest's request limit ({exc})"))
+            on_done(1)
+            continue
         except Refused as exc:
             out.rejected.extend((i.origin, str(exc)) for i in chunk)
             on_done(len(chunk))

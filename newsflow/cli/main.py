@@ -242,6 +242,7 @@ def feed(
             lambda chunk: feeding.post_articles(url, chunk, s.api_key),
             s.feed_batch,
             s.feed_retry_s if retry_for is None else retry_for,
+            max_bytes=s.feed_request_bytes,
             on_done=on_done,
             on_retry=on_retry,
         )

@@ -75,6 +75,12 @@ class CliSettings(CommonSettings):
     es_alias: str = "articles"
     es_index_version: int = 1
     feed_batch: int = Field(100, ge=1, le=1000, description="Articles per request to ingest when feeding.")
+    feed_request_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=10_000,
+        description="Most bytes of JSON in one request to ingest when feeding (an article larger goes alone); well "
+        "under ingest's NEWSFLOW_MAX_REQUEST_BYTES, so several feeds at once fit its bytes in flight.",
+    )
     feed_retry_s: float = Field(
         120.0,
         ge=0,

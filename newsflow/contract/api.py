@@ -57,11 +57,10 @@ API_VERSION = "1.0"  # of the HTTP API: /v1/ is its major
 # ingest's defaults (NEWSFLOW_MAX_BATCH, NEWSFLOW_MAX_ARTICLE_BYTES), declared here for the published document.
 DEFAULT_MAX_BATCH = 1_000
 DEFAULT_MAX_ARTICLE_BYTES = 2_000_000
-
-
-def max_request_bytes(max_batch: int, max_article_bytes: int) -> int:
-    """The largest request body read: a full batch of the largest articles, and room for the JSON around them."""
-    return max_batch * max_article_bytes + 1024 * 1024
+# The largest body read (NEWSFLOW_MAX_REQUEST_BYTES): tens of megabytes, as a user of such an API expects (Elasticsearch
+# takes 100 MB), not a full batch of the largest articles (2 GB). Parsing costs a few times the body in memory, so
+# this and the bound on the bodies in flight together bound ingest's memory.
+DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024
 
 
 def openapi(max_batch: int, max_request_bytes: int, auth_required: bool) -> dict:
@@ -83,7 +82,13 @@ def openapi(max_batch: int, max_request_bytes: int, auth_required: bool) -> dict
         "400": error('Not JSON, nested too deep, or not the envelope {"articles": [...]}.'),
         "408": error("The body did not arrive in time."),
         "413": error(f"Over {max_batch:,} articles, or a body over {max_request_bytes:,} bytes."),
-        "503": error("Too many connections at once, or the API keys not read yet."),
+        "503": {
+            **error(
+                "Too many connections or request bytes at once (NEWSFLOW_HTTP_MAX_IN_FLIGHT_BYTES), or the API keys "
+                "not read yet."
+            ),
+            "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait, when given."}},
+        },
     }
     operation: dict = {
         "operationId": "submitArticles",

@@ -119,7 +119,7 @@ def nested_deeper(value: object, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-def loads_bounded(text: bytes | str) -> object:
+def loads_bounded(text: bytes | bytearray | str) -> object:
     """``json.loads``, refusing JSON nested more than MAX_JSON_DEPTH levels (deep enough to exhaust the parser's
     recursion is refused the same way) with a ValueError that names the limit."""
     too_deep = ValueError(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep, the limit")

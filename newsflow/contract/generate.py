@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from newsflow.contract.api import DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_BATCH, max_request_bytes, openapi
+from newsflow.contract.api import DEFAULT_MAX_BATCH, DEFAULT_MAX_REQUEST_BYTES, openapi
 from newsflow.contract.registry import REGISTRY
 
 JSON_DIR = Path(__file__).parent / "json"
@@ -30,8 +30,7 @@ OPENAPI_FILE = "ingest.openapi.json"
 def render_openapi() -> str:
     """ingest's HTTP contract with the default limits and keys required (compose's settings): what
     ``/openapi.json`` serves there."""
-    limit = max_request_bytes(DEFAULT_MAX_BATCH, DEFAULT_MAX_ARTICLE_BYTES)
-    return json.dumps(openapi(DEFAULT_MAX_BATCH, limit, True), indent=2, sort_keys=True) + "\n"
+    return json.dumps(openapi(DEFAULT_MAX_BATCH, DEFAULT_MAX_REQUEST_BYTES, True), indent=2, sort_keys=True) + "\n"
 
 
 def main(argv: list[str]) -> int:

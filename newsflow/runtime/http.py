@@ -3,7 +3,8 @@
 Served by uvicorn (h11) with a Starlette app, in a thread of its own beside the service's work. It faces the
 open network, so every limit holds before work is done: a bounded number of connections, a deadline for a
 request's headers and another for its body, a body size checked against Content-Length before one byte is read
-(and counted while it streams when there is none), and a drain on stop that lets requests in flight finish.
+(and counted while it streams when there is none), a bound on the bytes of all bodies held at once (so memory
+is bounded whatever arrives together), and a drain on stop that lets requests in flight finish.
 A 4xx says what was wrong and what the limit is; a 5xx never shows an internal exception.
 """
 
@@ -14,7 +15,7 @@ import json
 import logging
 import socket
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 import anyio
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 Probe = Callable[[], tuple[bool, dict]]
 # A route takes the request body and who sent it (what its guard said), and answers (status, JSON-able body),
 # or (status, body, headers) where the answer needs headers (a 429's Retry-After).
-Handler = Callable[[bytes, str | None], tuple[int, object] | tuple[int, object, dict[str, str]]]
+Handler = Callable[[bytes | bytearray, str | None], tuple[int, object] | tuple[int, object, dict[str, str]]]
 # A guard reads a request's headers before its body: (who sent it, None), or (None, (status, refusal)).
 Guard = Callable[[Mapping[str, str]], tuple[str | None, tuple[int, dict] | None]]
 
@@ -57,6 +58,25 @@ class Limits:
     body_timeout_s: float = 60.0  # from the head to the whole body
     max_header_bytes: int = 64 * 1024
     drain_s: float = 20.0  # on stop, how long requests in flight may take to finish
+    max_in_flight_bytes: int = 64 * 1024 * 1024  # bodies held at once, read or being handled; past it, 503
+    busy_retry_after_s: int = 1  # what a 503 for the bytes in flight tells the client to wait
+
+
+class _Budget:
+    """The bytes of request bodies held at once. Taken and given back only by the endpoint's coroutines, all on
+    the server's one event loop, so it needs no lock."""
+
+    def __init__(self, limit: int):
+        self.limit, self.held = limit, 0
+
+    def take(self, n: int) -> bool:
+        if self.held + n > self.limit:
+            return False
+        self.held += n
+        return True
+
+    def give(self, n: int) -> None:
+        self.held -= n
 
 
 class _Protocol(H11Protocol):
@@ -118,6 +138,10 @@ class ServiceHTTP:
     ):
         self.health, self.ready, self.routes, self.limits = health, ready or health, routes or {}, limits
         self.documents = documents or {}  # GET path → a JSON document (ingest's /openapi.json)
+        self.budget = _Budget(limits.max_in_flight_bytes)
+        for path, route in self.routes.items():
+            if route.max_body_bytes > limits.max_in_flight_bytes:
+                raise ValueError(f"{path} takes bodies of {route.max_body_bytes:,} bytes, over the bytes in flight")
         # Bound here, so a port in use fails the service at once, not in the server's thread.
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
@@ -223,8 +247,7 @@ class ServiceHTTP:
             if route.guard is not None:
                 caller, refusal = route.guard(request.headers)
                 if refusal is not None:
-                    status, body = refusal
-                    return _json(status, body)
+                    return _json(*refusal)
             declared = request.headers.get("content-length")
             if declared is not None:
                 if not declared.isdigit():
@@ -233,23 +256,65 @@ class ServiceHTTP:
                     return _error(
                         413, f"the body is {int(declared):,} bytes; the limit is {limit:,}{hint}", limit_bytes=limit
                     )
-            chunks, size = [], 0
+            # Bytes are taken from the budget before they are read: all of a declared body at once, a chunked one
+            # as it comes. They are given back once the answer is made, for parsing holds a few times the body.
+            held = int(declared or 0)
+            chunks = request.stream()
+            if not self.budget.take(held):
+                return await self._busy(request, chunks, int(declared or 0), limit)
             try:
-                with anyio.fail_after(self.limits.body_timeout_s):
-                    async for chunk in request.stream():
-                        size += len(chunk)
-                        if size > limit:
-                            return _error(413, f"the body is over {limit:,} bytes, the limit{hint}", limit_bytes=limit)
-                        chunks.append(chunk)
-            except TimeoutError:
-                return _error(
-                    408,
-                    f"the body did not arrive within {self.limits.body_timeout_s:g} s ({size:,} bytes came)",
-                    limit_s=self.limits.body_timeout_s,
-                )
-            except ClientDisconnect:
-                return Response(status_code=400)  # nobody is there to read it
-            status, answer, *headers = await run_in_threadpool(route.handler, b"".join(chunks), caller)
-            return _json(status, answer, headers[0] if headers else None)
+                body, size = bytearray(), 0
+                try:
+                    with anyio.fail_after(self.limits.body_timeout_s):
+                        async for chunk in chunks:
+                            size += len(chunk)
+                            if size > limit:
+                                return _error(
+                                    413, f"the body is over {limit:,} bytes, the limit{hint}", limit_bytes=limit
+                                )
+                            if size > held:
+                                if not self.budget.take(size - held):
+                                    return await self._busy(request, chunks, size, limit)
+                                held = size
+                            body += chunk
+                except TimeoutError:
+                    return _error(
+                        408,
+                        f"the body did not arrive within {self.limits.body_timeout_s:g} s ({size:,} bytes came)",
+                        limit_s=self.limits.body_timeout_s,
+                    )
+                except ClientDisconnect:
+                    return Response(status_code=400)  # nobody is there to read it
+                status, answer, *headers = await run_in_threadpool(route.handler, body, caller)
+                del body
+                return _json(status, answer, headers[0] if headers else None)
+            finally:
+                self.budget.give(held)
 
         return endpoint
+
+    async def _busy(self, request: Request, chunks: AsyncIterator[bytes], size: int, limit: int) -> Response:
+        """503 for a body the bytes in flight have no room for. The rest of it is read and dropped first (at most
+        the route's limit, within the body's deadline), so a client still sending reads this answer, not a reset,
+        unless it asked to be told before sending (Expect: 100-continue), when nothing more is read."""
+        if request.headers.get("expect", "").lower() != "100-continue":
+            seen = 0
+            try:
+                with anyio.move_on_after(self.limits.body_timeout_s):
+                    async for chunk in chunks:
+                        seen += len(chunk)
+                        if seen > limit:
+                            break
+            except ClientDisconnect:
+                pass
+        wait = self.limits.busy_retry_after_s
+        return _json(
+            503,
+            {
+                "error": f"{self.budget.held:,} bytes of requests are being handled, and {size:,} more would pass the "
+                f"limit of {self.budget.limit:,} (NEWSFLOW_HTTP_MAX_IN_FLIGHT_BYTES); retry in {wait} s",
+                "retry_after_s": wait,
+                "limit_bytes": self.budget.limit,
+            },
+            {"Retry-After": str(wait)},
+        )

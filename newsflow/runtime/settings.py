@@ -61,6 +61,12 @@ class CommonSettings(BaseSettings):
     http_header_timeout_s: float = Field(10.0, gt=0, description="Longest wait for a request's head (slowloris).")
     http_body_timeout_s: float = Field(60.0, gt=0, description="Longest wait for a request's body, after its head.")
     http_drain_s: float = Field(20.0, ge=0, description="On SIGTERM, how long requests in flight may take to finish.")
+    http_max_in_flight_bytes: int = Field(
+        64 * 1024 * 1024,
+        ge=10_000,
+        description="Bytes of request bodies held at once, from the first byte read to the answer; past it, 503 with "
+        "Retry-After. With the largest body it bounds the service's memory.",
+    )
 
     def http_limits(self):
         from newsflow.runtime.http import Limits  # the server's module is not every settings reader's import
@@ -70,6 +76,7 @@ class CommonSettings(BaseSettings):
             header_timeout_s=self.http_header_timeout_s,
             body_timeout_s=self.http_body_timeout_s,
             drain_s=self.http_drain_s,
+            max_in_flight_bytes=self.http_max_in_flight_bytes,
         )
 
     def stage_port(self, name: str) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from newsflow.text.units import ends_sentence, is_prose, word_core, words_of
+from newsflow.text.units import ends_sentence, is_body_text, is_prose, word_core, words_of
 
 # Whole units that are site furniture (navigation, prompts, widgets, reading times, credits).
 _FURNITURE = re.compile(
@@ -152,6 +152,32 @@ def drop_clutter(units: list[str]) -> tuple[list[str], list[str]]:
     kept = [u for u, v in zip(units, verdicts, strict=True) if v is None]
     removed = [u for u, v in zip(units, verdicts, strict=True) if v is not None]
     return kept, removed
+
+
+def keeps_body_text(units: list[str]) -> bool:
+    """Whether ``drop_clutter(units)`` keeps a unit of body text, judging no unit after the first it keeps.
+
+    drop_clutter's later rules can drop that first one neither as a repeat (it is the first of its kind) or a pull
+    quote (its words are checked against the units before it, as here), nor as a caption or a trailer: both need a
+    unit of prose before it, and that one would have been the first kept. So the units after it need not be read,
+    which for a long article is nearly all of them (tests/unit/test_clutter_gate.py holds the two to the same
+    answer)."""
+    seen: set[str] = set()
+    earlier = ""
+    for unit in units:
+        key = unit.casefold()
+        if key in seen:
+            continue
+        seen.add(key)
+        if clutter_reason(unit) is not None:
+            continue
+        core = word_core(unit)
+        if 10 <= len(words_of(unit)) <= 60 and core in earlier:
+            continue
+        if is_body_text(unit):
+            return True
+        earlier += core
+    return False
 
 
 def _mark_repeats(units: list[str], verdicts: list[str | None]) -> None:

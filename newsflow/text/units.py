@@ -6,10 +6,15 @@ from __future__ import annotations
 import re
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_ANY_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 
 
 def normalise(line: str) -> str:
-    return " ".join(line.translate(_INVISIBLE).split())
+    # translate() looks every character up, which is most of what cutting a long text into units cost; a search
+    # for the few it removes is a scan in C.
+    if _ANY_INVISIBLE.search(line):
+        line = line.translate(_INVISIBLE)
+    return " ".join(line.split())
 
 
 def split_units(text: str) -> list[str]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from newsflow.contract import DeadLetter, RawArticle, Topics, decode
+from newsflow.contract.api import DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_REQUEST_BYTES
 from newsflow.contract.codec import HEADER_SCHEMA, HEADER_VERSION
 from newsflow.contract.generate import JSON_DIR, OPENAPI_FILE
 from newsflow.contract.stages import topics
@@ -141,13 +142,13 @@ def test_the_front_door_refuses_what_would_cost_it_before_doing_the_work(isolate
     env = service_env(isolated_servers, tmp_path, NEWSFLOW_HTTP_HEADER_TIMEOUT_S="1")
     with service("ingest", env, tmp_path):
         port = int(env["NEWSFLOW_INGEST_PORT"])
-        limit = 1_000 * 2_000_000 + 1024 * 1024
-        head = f"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Length: {limit + 1}\r\n\r\n".encode()
+        limit = DEFAULT_MAX_REQUEST_BYTES  # 32 MiB: it was a full batch of the largest articles, 2 GB
+        head = b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Length: 60000000\r\n\r\n"
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
             s.sendall(head)  # no body at all: the answer must not wait for it
             status, body = read_answer(s)
         assert status.startswith(b"HTTP/1.1 413"), status
-        assert json.loads(body)["limit_bytes"] == limit and "NEWSFLOW_MAX_BATCH" in json.loads(body)["error"]
+        assert json.loads(body)["limit_bytes"] == limit and "NEWSFLOW_MAX_REQUEST_BYTES" in json.loads(body)["error"]
 
         deep = b"[" * 100_000 + b"]" * 100_000
         req = urllib.request.Request(f"http://127.0.0.1:{port}/v1/articles", data=deep, method="POST")
@@ -164,6 +165,81 @@ def test_the_front_door_refuses_what_would_cost_it_before_doing_the_work(isolate
         # And the door still works.
         done = cli(["feed", "-"], env, stdin=b'{"text": "The harbour of Riverton reopened on Monday after repairs."}\n')
         assert done.returncode == 0, done.stderr.decode()
+
+
+def largest_body(n: int) -> tuple[bytes, int]:
+    """A request as large as ingest takes by default, of articles as large as it takes; and how many articles."""
+    articles, used = [], 0
+    while True:
+        words = f"Report {n}-{len(articles)}, part {{}}: crews in Riverton began repairs to the harbour wall on Monday."
+        text = "\n\n".join(words.format(i) for i in range(DEFAULT_MAX_ARTICLE_BYTES // 90))[:DEFAULT_MAX_ARTICLE_BYTES]
+        item = {"origin": "largest", "article": {"title": f"Largest {n}-{len(articles)}", "text": text}}
+        used += len(json.dumps(item)) + 2
+        if used > DEFAULT_MAX_REQUEST_BYTES - 1_000:
+            break
+        articles.append(item)
+    return json.dumps({"articles": articles}).encode(), len(articles)
+
+
+def test_eight_of_the_largest_requests_at_once_stay_within_ingest_s_memory_bound_and_lose_nothing(
+    isolated_servers, tmp_path
+):
+    """Before the bound on bytes in flight, each request a client sent was parsed whole at once, whatever its size:
+    eight at 32 MB would hold over a gigabyte. Now two fit the default 64 MiB, the others are told to come back
+    (503, Retry-After), and ingest stays under the README's figure. Every article accepted is on the raw topic."""
+    import threading
+    import time
+
+    from bench.procstat import rss_mib
+
+    env = service_env(isolated_servers, tmp_path)
+    bodies = [largest_body(n) for n in range(8)]
+    assert all(len(b) <= DEFAULT_MAX_REQUEST_BYTES and len(b) > DEFAULT_MAX_REQUEST_BYTES * 0.9 for b, _ in bodies)
+    statuses: list[int] = []
+    accepted: set[str] = set()
+    with service("ingest", env, tmp_path) as proc:
+        pid = proc.pid()
+        url = f"http://127.0.0.1:{env['NEWSFLOW_INGEST_PORT']}/v1/articles"
+        peak, done = [0.0], threading.Event()
+
+        def sample():
+            while not done.wait(0.05):
+                peak[0] = max(peak[0], rss_mib(pid))
+
+        def client(body: bytes):
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline:
+                req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+                try:
+                    with urllib.request.urlopen(req, timeout=120) as resp:
+                        results = json.loads(resp.read())["results"]
+                        statuses.append(200)
+                        accepted.update(r["id"] for r in results if r["status"] == "accepted")
+                        return
+                except urllib.error.HTTPError as exc:
+                    statuses.append(exc.code)
+                    assert exc.code == 503 and exc.headers.get("Retry-After") == "1", (exc.code, exc.read()[:300])
+                    time.sleep(int(exc.headers["Retry-After"]))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        clients = [threading.Thread(target=client, args=(body,)) for body, _ in bodies]
+        for t in clients:
+            t.start()
+        for t in clients:
+            t.join(300)
+        done.set()
+        sampler.join()
+    assert peak[0] < 640, f"ingest's memory peaked at {peak[0]:.0f} MiB"
+    assert statuses.count(200) == 8, statuses
+    assert statuses.count(503) >= 1, "no request was ever held back: the bound was not reached"
+    expected = sum(n for _, n in bodies)
+    assert len(accepted) == expected
+    on_topic = {
+        r.key.decode()
+        for r in read_all(isolated_servers.kafka_bootstrap, isolated_servers.topic(Topics.RAW), expect=expected)
+    }
+    assert accepted <= on_topic
 
 
 def test_with_keys_required_only_a_live_key_submits_on_every_replica_and_each_article_names_it(

@@ -96,6 +96,68 @@ def test_a_streamed_body_over_the_limit_is_cut_off(server, echo):
     assert status.startswith(b"HTTP/1.1 413") and b"over 1,000 bytes" in body and echo.bodies == []
 
 
+def post_answer(port: int, body: bytes):
+    """(status, headers as http.client reads them: any case, body)"""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/in", data=body, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, resp.headers, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers, json.loads(exc.read())
+
+
+def test_bodies_past_the_bytes_in_flight_get_503_with_retry_after_and_the_bytes_are_given_back(echo):
+    echo.gate = threading.Event()
+    http = start(echo, max_in_flight_bytes=1_500)
+    results: list = []
+    try:
+        holding = threading.Thread(target=lambda: results.append(post(http.port, b"a" * 800)))
+        holding.start()
+        wait_until(lambda: http.budget.held == 800, 10, "the first body held")
+        # Declared: refused without a byte of it kept, and the client reads the answer, not a reset.
+        status, headers, body = post_answer(http.port, b"b" * 800)
+        assert status == 503 and headers.get("Retry-After") == "1", (status, body)
+        assert "800 bytes of requests are being handled" in body["error"]
+        assert "NEWSFLOW_HTTP_MAX_IN_FLIGHT_BYTES" in body["error"] and body["limit_bytes"] == 1_500
+        # Chunked: counted as it comes, refused once it would pass the bound.
+        chunk = b"c" * 400
+        head = b"POST /in HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        data = head + b"".join(b"%x\r\n%s\r\n" % (len(chunk), chunk) for _ in range(2)) + b"0\r\n\r\n"
+        assert raw(http.port, data).startswith(b"HTTP/1.1 503")
+        assert http.budget.held == 800  # what the refused ones took is back
+    finally:
+        echo.gate.set()
+        holding.join(30)
+    try:
+        assert results == [(200, {"bytes": 800})]
+        wait_until(lambda: http.budget.held == 0, 10, "every byte given back")
+        assert post(http.port, b"b" * 800) == (200, {"bytes": 800})  # room again
+        # Refusals for other reasons give their bytes back too.
+        assert post(http.port, b"x" * 1_001)[0] == 413
+        with socket.create_connection(("127.0.0.1", http.port), timeout=10) as s:
+            s.sendall(b"POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n" + b"x" * 10)
+            assert s.recv(65536).startswith(b"HTTP/1.1 408")
+        wait_until(lambda: http.budget.held == 0, 10, "every byte given back after the 413 and the 408")
+    finally:
+        http.stop()
+
+
+def test_a_client_that_waits_for_100_continue_is_refused_before_it_sends(echo):
+    echo.gate = threading.Event()
+    http = start(echo, max_in_flight_bytes=1_000)
+    holding = threading.Thread(target=lambda: post(http.port, b"a" * 600))
+    try:
+        holding.start()
+        wait_until(lambda: http.budget.held == 600, 10, "the first body held")
+        with socket.create_connection(("127.0.0.1", http.port), timeout=10) as s:
+            s.sendall(b"POST /in HTTP/1.1\r\nHost: x\r\nContent-Length: 600\r\nExpect: 100-continue\r\n\r\n")
+            assert s.recv(65536).startswith(b"HTTP/1.1 503")  # no 100 Continue first: nothing is read
+    finally:
+        echo.gate.set()
+        holding.join(30)
+        http.stop()
+
+
 def test_a_client_slow_to_send_its_head_is_disconnected(server):
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
         started = time.monotonic()

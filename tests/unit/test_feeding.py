@@ -1,8 +1,10 @@
 """`newsflow feed`'s sending: what is resent, what is final, when it gives up."""
 
+import json
+
 import pytest
 
-from newsflow.cli.feeding import Refused, Unavailable, feed
+from newsflow.cli.feeding import Refused, TooLarge, Unavailable, feed, item_json, requests_of
 from newsflow.cli.sources import Item
 
 
@@ -80,7 +82,7 @@ def test_it_gives_up_on_everything_left_once_ingest_took_nothing_for_the_retry_t
 def test_a_refused_request_is_final_and_the_rest_still_goes():
     def post(chunk):
         if chunk[0].origin == "f0.txt":
-            raise Refused("ingest answered 413: too many")
+            raise Refused("ingest answered 403: the key may not submit")
         return accepted(chunk)
 
     out = feed(items(4), post, batch=2, retry_s=10)
@@ -111,3 +113,53 @@ def test_a_rate_limit_is_waited_out_as_ingest_asks_and_never_gives_up_the_articl
     # retry_s is shorter than the waits: a rate limit is not ingest being down, so nothing is given up.
     out = feed(items(3), post, batch=1, retry_s=5, sleep=clock.sleep, clock=clock)
     assert len(out.accepted) == 3 and not out.rejected and clock.slept == [7.0, 3.0]
+
+
+def sized(*sizes: int) -> list[Item]:
+    return [Item(f"f{i}.txt", {"text": "x" * n}) for i, n in enumerate(sizes)]
+
+
+def json_bytes(chunk) -> int:
+    return len(json.dumps({"articles": [item_json(i) for i in chunk]}).encode())
+
+
+def test_requests_stay_under_the_byte_limit_and_an_article_larger_goes_alone():
+    chunks = requests_of(sized(400, 400, 400, 2_000, 100, 100), batch=10, max_bytes=1_000)
+    assert [[i.origin for i in c] for c in chunks] == [
+        ["f0.txt", "f1.txt"],
+        ["f2.txt"],
+        ["f3.txt"],
+        ["f4.txt", "f5.txt"],
+    ]
+    assert all(json_bytes(c) <= 1_000 for c in chunks if len(c) > 1)
+    assert [len(c) for c in requests_of(sized(*[10] * 25), batch=10, max_bytes=1_000_000)] == [10, 10, 5]
+
+
+def test_a_request_ingest_finds_too_large_is_split_until_it_passes_and_one_article_too_large_is_rejected():
+    sent: list[int] = []
+
+    def post(chunk):
+        sent.append(len(chunk))
+        if json_bytes(chunk) > 1_000:  # ingest's limit, lower than the feeder's
+            raise TooLarge("ingest answered 413: the body is over 1,000 bytes")
+        return accepted(chunk)
+
+    out = feed(sized(300, 300, 300, 300, 300, 5_000), post, batch=10, retry_s=5, max_bytes=100_000)
+    assert sorted(len(i) for _, i in out.accepted) == [300] * 5
+    assert [(o, r.split(" (")[0]) for o, r in out.rejected] == [
+        ("f5.txt", "the article alone is over ingest's request limit")
+    ]
+    assert sent == [6, 3, 1, 2, 3, 1, 2, 1, 1]  # halves, first half first, until each passes
+
+
+def test_ingest_busy_with_other_requests_bytes_is_waited_out_as_it_asks():
+    clock, answers = Clock(), iter([1.0, None])
+
+    def post(chunk):
+        wait = next(answers)
+        if wait is not None:
+            raise Unavailable("ingest answered 503: bytes in flight", retry_after_s=wait)
+        return accepted(chunk)
+
+    out = feed(items(2), post, batch=5, retry_s=60, sleep=clock.sleep, clock=clock)
+    assert len(out.accepted) == 2 and clock.slept == [1.0]

