@@ -198,6 +198,50 @@ def test_an_opml_of_feeds_is_polled_politely_and_every_article_indexed_once(depl
     assert fs.agents and all(a.startswith("newsflow/") for a in fs.agents), fs.agents
 
 
+JS_SHELL = (
+    b"<!doctype html><html><head><title>Riverton Daily</title><script src='/static/app.js'></script></head>"
+    b"<body><div id='root'></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>"
+)
+
+
+def test_a_short_article_carried_whole_by_its_feed_is_indexed_from_the_feed_when_its_page_is_an_empty_shell(
+    deployment,
+):
+    """A feed reader shows an entry's content:encoded. Its page, fetched because the entry is under 150 words, is a
+    script's empty shell: the feed's text was thrown away for it, and ingest dead-lettered "no article text"."""
+    env = deployment
+    with feed_server() as fs:
+        shell_link, page_link = fs.url("/app/story-1"), fs.url("/articles/story-2.html")
+        short = [article_text(7_001, words=80), article_text(7_002, words=80)]
+        items = [
+            Item("Short story from the feed", shell_link, "shell-1", "Tue, 04 Mar 2025 10:00:00 GMT", content=short[0]),
+            Item("Short story with a page", page_link, "page-2", "Tue, 04 Mar 2025 11:00:00 GMT", content=short[1]),
+        ]
+        fs.put("/shell.xml", Resource(rss("Riverton Daily", items)))
+        fs.put("/app/story-1", Resource(JS_SHELL, "text/html; charset=utf-8"))
+        fuller = "".join(
+            f"<p>Part {i} of the full report on plan 7002 says the council will meet the engineers in week {i}.</p>"
+            for i in range(20)
+        )
+        page = (
+            f"<html><head><title>Short story with a page</title></head><body><article>{fuller}</article></body></html>"
+        )
+        fs.put("/articles/story-2.html", Resource(page.encode(), "text/html"))
+        done = cli(["feeds", "add", fs.url("/shell.xml"), "--every", "20s"], env)
+        assert done.returncode == 0, done.stderr.decode()
+        ids = [url_id(shell_link), url_id(page_link)]
+        wait_until(lambda: len(searchable(env, ids)) == 2, 240, "both feed articles searchable")
+        assert fs.gets["/app/story-1"] == 1 and fs.gets["/articles/story-2.html"] == 1  # each page was tried
+    docs = {
+        h["_id"]: h["_source"] for h in es(env).search(index="articles", query={"ids": {"values": ids}})["hits"]["hits"]
+    }
+    from_feed, from_page = docs[ids[0]], docs[ids[1]]
+    assert from_feed["title"] == "Short story from the feed" and "plan number 7001" in from_feed["body"]
+    assert "JavaScript" not in from_feed["body"]
+    # The page held more than the feed (20 paragraphs against its 80 words): taken from there.
+    assert "Part 19 of the full report" in from_page["body"] and "plan number 7002" not in from_page["body"]
+
+
 def test_plain_json_produced_by_any_client_is_searchable_and_bad_messages_are_dead_lettered(deployment):
     env = deployment
     producer = KafkaProducer(bootstrap_servers=env["NEWSFLOW_KAFKA_BOOTSTRAP"], acks="all")

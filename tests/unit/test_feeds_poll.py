@@ -19,6 +19,7 @@ from newsflow.stages.feeds.poll import (
     full_text_of,
     read_feed,
     remember,
+    richer,
     submission,
 )
 from newsflow.stages.feeds.service import Poller, SubmitFailed
@@ -218,6 +219,37 @@ def test_a_summary_only_feed_fetches_each_page_once_and_a_second_poll_asks_condi
     second = poller(fetcher, submitted).poll(feed(), first)
     assert fetcher.asked[-1] == (URL, conditional_headers(first)) and conditional_headers(first)["If-None-Match"]
     assert (second.status, second.not_modified, second.articles, len(submitted)) == ("not-modified", 1, 3, 3)
+
+
+JS_SHELL = (
+    b"<!doctype html><html><head><title>News</title><script src='/app.js'></script></head>"
+    b"<body><div id='root'></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>"
+)
+
+
+def test_the_richer_of_the_feed_and_its_page_is_taken():
+    short = f"<p>{article_text(1, words=80)}</p>"  # under the 150 words that make an entry the article itself
+    assert richer(short, JS_SHELL.decode()) == (short, "feed")
+    page = article_page("Plan 1", 1).decode()
+    assert richer(short, page) == (page, "page")  # the page holds the article, and more of it
+    assert richer("<p>Teaser.</p>", page)[1] == "page" and richer(None, JS_SHELL.decode())[1] == "page"
+
+
+def test_a_short_full_text_whose_page_is_an_empty_shell_is_submitted_from_the_feed():
+    entries = items(2, full=False)
+    entries = [
+        Item(e.title, e.link, e.guid, e.published, e.author, content=f"<p>{article_text(i, words=80)}</p>")
+        for i, e in enumerate(entries)
+    ]
+    shell, page = "http://news.test/a/0?id=0", "http://news.test/a/1?id=1"
+    fetcher = FakeFetcher(
+        {URL: ok(rss("n", entries)), shell: ok(JS_SHELL, "text/html"), page: ok(article_page("Plan 1", 1), "text/html")}
+    )
+    submitted: list = []
+    done = poller(fetcher, submitted).poll(feed(), None)
+    assert done.status == "ok" and done.articles == 2 and [u for u, _ in fetcher.asked[1:]] == [shell, page]
+    assert submitted[0].html == entries[0].content  # the shell has none of it: what the feed carried
+    assert "<article>" in submitted[1].html  # the page has more than the feed's 80 words
 
 
 def test_a_page_failing_for_now_is_tried_at_the_next_poll_then_its_summary_taken():

@@ -126,6 +126,19 @@ def full_text_of(entry: Entry, min_words: int) -> str | None:
     return entry.summary if words(entry.summary) >= min_words else None
 
 
+def richer(feed_html: str | None, page_html: str) -> tuple[str, str]:
+    """The entry's article where there is more of it: the feed's own text (its content, else its summary), or the
+    article text extracted from its page, by words, as enrich will extract it; and which it was ("feed" or "page").
+    A page that is an empty shell for a script to fill, a paywall or a consent wall holds less than the feed, and a
+    feed reader shows the feed's text then. A tie goes to the page, whose title and date the cleaner reads too."""
+    from newsflow.text.clean import clean_article  # trafilatura: a second's import, only for the pages fetched
+
+    if not feed_html:
+        return page_html, "page"
+    page_words = len(_WORD.findall(clean_article(page_html, "text/html").body))
+    return (page_html, "page") if page_words >= words(feed_html) else (feed_html, "feed")
+
+
 def submission(entry: Entry, feed: FeedSubscription, feed_title: str | None, html: str) -> dict:
     """The article as ingest takes it (newsflow.article.submission)."""
     article: dict = {"html": html}

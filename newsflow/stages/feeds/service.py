@@ -45,7 +45,9 @@ from newsflow.stages.feeds.poll import (
     full_text_of,
     read_feed,
     remember,
+    richer,
     submission,
+    words,
 )
 from newsflow.stages.feeds.settings import FeedsSettings
 
@@ -56,11 +58,16 @@ METRICS = stage_metrics(STAGE, ("submit",))
 POLLS = Counter("newsflow_feeds_polls_total", "Feed polls", ["result"])
 ARTICLES = Counter("newsflow_feeds_articles_total", "Articles submitted from feeds")
 PAGES = Counter("newsflow_feeds_pages_total", "Article pages fetched for entries with only a summary", ["result"])
+BODIES = Counter(
+    "newsflow_feeds_bodies_total", "Articles of entries whose page was fetched, by which had more text", ["source"]
+)
 OWNED = Gauge("newsflow_feeds_owned", "Feeds this member polls (those of its partitions)")
 for _result in ("ok", "not-modified", "error"):
     POLLS.labels(_result)
 for _result in ("fetched", "failed"):
     PAGES.labels(_result)
+for _source in ("feed", "page"):
+    BODIES.labels(_source)
 
 
 class Abandoned(Exception):
@@ -231,8 +238,8 @@ class Poller:
         )
 
     def _body(self, entry: Entry) -> tuple[str | None, FetchError | None]:
-        """The entry's article as HTML: the feed's own full text, else its page. Where the page fails, the summary
-        once it cannot pass (or None while it may), with what went wrong."""
+        """The entry's article as HTML: the feed's own full text, else the richer of its page and what the feed has.
+        Where the page fails, the summary once it cannot pass (or None while it may), with what went wrong."""
         full = full_text_of(entry, self.s.feeds_full_text_words)
         if full is not None:
             return full, None
@@ -247,7 +254,10 @@ class Poller:
             problem = FetchError(f"page {entry.link}: {exc.reason}", exc.transient, exc.status)
             return (None if exc.transient else entry.content or entry.summary), problem
         PAGES.labels("fetched").inc()
-        return _text_of(page.body, page.headers.get("content-type", "")), None
+        feed_text = max((entry.content, entry.summary), key=words)
+        html, source = richer(feed_text, _text_of(page.body, page.headers.get("content-type", "")))
+        BODIES.labels(source).inc()
+        return html, None
 
     def _failed(
         self, feed: FeedSubscription, kept: FeedState, reason: str, status: int | None, retry_after_s, now: datetime
