@@ -19,7 +19,7 @@ from newsflow.cli import alerts, feeding, feeds, keys, mapping, stack
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.local import apache
 from newsflow.cli.progress import duration, tracked
-from newsflow.cli.search import copies, plural, query_body, summarise
+from newsflow.cli.search import copies, hits_line, plural, query_body, summarise
 from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
 from newsflow.cli.timeline import bar, read_timeline, timeline_body
@@ -330,9 +330,7 @@ def search(
             )
         )
         return
-    articles = plural(total, "article", "articles")
-    found = articles if stories is None else f"{plural(stories, 'story', 'stories')} in {articles}"
-    out.print(f"[bold]{query!r}[/bold]: {found}", highlight=False)
+    out.print(f"[bold]{query!r}[/bold]: {hits_line(total, stories)}", highlight=False)
     for hit in map(summarise, hits):
         out.print(
             f"\n[bold]{hit['title'] or '(no title)'}[/bold]  [dim]{hit['source'] or ''} {hit['published'] or ''}[/dim]"

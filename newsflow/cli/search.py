@@ -52,7 +52,16 @@ def copies(hit: dict) -> tuple[int, list[dict]]:
 
 
 def plural(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def hits_line(total: int, stories: int | None) -> str:
+    """What a search found, as its header says it: "1 article", "12 articles", "2 stories in 5 articles". Stories
+    are named only where some hold more than one article: "1 story in 1 article" says one thing twice."""
+    articles = plural(total, "article", "articles")
+    if stories is None or stories >= total:
+        return articles
+    return f"{plural(stories, 'story', 'stories')} in {articles}"
 
 
 def summarise(hit: dict, top: int = 5) -> dict:
