@@ -34,3 +34,15 @@ def require_apache_tools() -> None:
     """The apache stack's JDK and Maven (.ci/run installs them)."""
     for tool in DEBIAN_PACKAGES:
         require(tool)
+
+
+def require_packet_capture() -> None:
+    """Reading loopback's packets (tests/wire.py): root, as CI runs."""
+    from tests.wire import can_capture
+
+    why = can_capture()
+    if why is None:
+        return
+    if os.environ.get("NEWSFLOW_TEST_REQUIRE_TOOLS") == "1":
+        pytest.fail(why + "; NEWSFLOW_TEST_REQUIRE_TOOLS=1 makes this a failure")
+    pytest.skip(why)

@@ -8,7 +8,7 @@ import time
 from datetime import UTC, datetime
 
 import typer
-from kafka import KafkaConsumer, TopicPartition
+from kafka import TopicPartition
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +19,7 @@ from newsflow.contract import DecodeError, Topics, decode
 from newsflow.contract.alerts import Alert, SavedQuery
 from newsflow.contract.codec import describe_validation_error
 from newsflow.contract.queries import article_query
+from newsflow.runtime import kafka_mends
 
 app = typer.Typer(help="Saved queries that raise alerts as matching articles are indexed: add, list, remove, tail.")
 out = Console(soft_wrap=True)
@@ -142,7 +143,7 @@ def tail(
     """Show alerts as they are raised, until Ctrl-C (or --count, or --timeout)."""
     s = CliSettings()
     topic = s.scoped(Topics.ALERTS)
-    consumer = KafkaConsumer(**s.kafka_client_config(), client_id=CLIENT, enable_auto_commit=False)
+    consumer = kafka_mends.consumer(**s.kafka_client_config(), client_id=CLIENT, enable_auto_commit=False)
     shown, deadline = 0, (time.monotonic() + timeout) if timeout else None
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]

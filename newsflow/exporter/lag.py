@@ -12,10 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, replace
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, TopicPartition
 from kafka.errors import KafkaError
 
 from newsflow.contract.stages import consuming, topics
+from newsflow.runtime import kafka_mends
 from newsflow.runtime.topics import group_sizes
 
 log = logging.getLogger("newsflow.exporter")
@@ -60,7 +61,7 @@ class LagReader:
 
     def __init__(self, client_config: dict, client_id: str = "newsflow-lag"):
         self.admin = KafkaAdminClient(**client_config, client_id=client_id)
-        self.consumer = KafkaConsumer(**client_config, client_id=client_id, enable_auto_commit=False)
+        self.consumer = kafka_mends.consumer(**client_config, client_id=client_id, enable_auto_commit=False)
         self.client_config, self.client_id = client_config, client_id
         self.stamps: Stamps | None = None  # started at the first reading that asks for ages
         self.lock = threading.Lock()
@@ -186,7 +187,7 @@ class Stamps:
             todo = {tp: offsets[i] for tp, offsets in by_tp.items() if i < len(offsets)}
             # A consumer of its own for each round: one kept across reads and seeks (kafka-python 3.0.12) missed
             # messages that were there, 44 of 100 in a test, each miss waiting out the whole timeout.
-            peek = KafkaConsumer(
+            peek = kafka_mends.consumer(
                 **self.client_config, client_id=self.client_id, enable_auto_commit=False, max_poll_records=50
             )
             try:

@@ -31,9 +31,11 @@ from prometheus_client import Counter, Gauge
 from newsflow.contract import DecodeError, Topics, decode
 from newsflow.contract.codec import DECODE_REASONS
 from newsflow.contract.stages import Stage
+from newsflow.runtime import kafka_mends
 from newsflow.runtime.deadletters import DeadLetters, letter_counter
-from newsflow.runtime.kafka_join import mend_unawaited_joins, rejoin_if_assigned_blind
+from newsflow.runtime.kafka_mends import rejoin_if_assigned_blind
 from newsflow.runtime.metrics import report_lag
+from newsflow.runtime.pacing import Pacer
 from newsflow.runtime.retry import backoff_delay
 from newsflow.runtime.settings import CommonSettings
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES
@@ -185,7 +187,6 @@ class Step(Protocol):
 
 def group_consumer(stage: Stage, settings: CommonSettings, session_timeout_s: float = 10.0, **options) -> KafkaConsumer:
     """A consumer in the stage's group, as every stage runs it; ``options`` add to kafka-python's or override them."""
-    mend_unawaited_joins()
     config: dict[str, Any] = dict(
         client_id=f"newsflow-{stage.name}",
         group_id=settings.stage_group(stage.name),
@@ -203,7 +204,7 @@ def group_consumer(stage: Stage, settings: CommonSettings, session_timeout_s: fl
         # kafka-python 3.0.12 does not. Refreshed every 5 s, a group so formed is mended in seconds.
         metadata_max_age_ms=5_000,
     )
-    return KafkaConsumer(**settings.kafka_client_config(), **(config | options))
+    return kafka_mends.consumer(**settings.kafka_client_config(), **(config | options))
 
 
 class ConsumerRuntime:
@@ -254,20 +255,17 @@ class ConsumerRuntime:
     # -- consume ---------------------------------------------------------
     def run(self) -> None:
         self.consumer.subscribe([self.topic], listener=_Rebalance(self))
-        idle = 0  # polls in a row that brought nothing
+        pacer = Pacer(self.stop)
         empty_since: float | None = None  # since when a settled group has given this member nothing
         try:
             while not self.stop.is_set():
                 empty_since = self._mend_a_blind_assignment(empty_since)
                 room = self.limits.max_records - len(self.batch.records)
-                # A broker that does not hold an empty fetch (noida-db) keeps poll() spinning for all of its
-                # timeout: measured, a quarter of a core while idle with poll(50 ms) and a fixed 0.15 s pause. So
-                # a member of a settled group polls for 1 ms (one pass: what has arrived, and the next fetch
-                # sent), and pauses on its own when nothing came, longer the longer nothing comes (to 1 s, the
-                # most a message waits for it). While the group forms or rebalances the poll keeps a real
-                # timeout: kafka-python completes a join only inside poll (a join finishing between polls is
-                # taken at the next one since runtime/kafka_join.py; before it, a 5 ms poll never completed one
-                # on Tansu), and a waiting poll takes it at once.
+                # A member of a settled group polls for 1 ms and waits on its own (runtime/pacing.py says why).
+                # While the group forms or rebalances the poll keeps a real timeout: kafka-python completes a join
+                # only inside poll (a join finishing between polls is taken at the next one since
+                # runtime/kafka_mends.py; before it, a 5 ms poll never completed one on Tansu), and a waiting poll
+                # takes it at once.
                 settled = not self.joining and bool(self.consumer.assignment())
                 polled = self.consumer.poll(timeout_ms=1 if settled else 100, max_records=max(room, 1))
                 for records in polled.values():
@@ -279,11 +277,8 @@ class ConsumerRuntime:
                     # Stay in the group (polling keeps the membership), take nothing, commit nothing.
                     self.consumer.pause(*self.consumer.assignment())
                     self.batch = Batch()
-                if polled or not settled:
-                    idle = 0  # no pause of ours while the group forms: the join needs poll() to go on
-                else:
-                    idle += 1
-                    self.stop.wait(min(1.0, 0.02 * 2 ** min(idle, 6), self.batch.seconds_until_due(self.limits)))
+                # No wait of ours while the group forms: the join needs poll() to go on.
+                pacer.polled(bool(polled) or not settled, self.batch.seconds_until_due(self.limits))
             if self.batch.records:
                 self.process()  # finish the batch in flight on a clean shutdown
         except Stopping:
@@ -297,7 +292,7 @@ class ConsumerRuntime:
 
     def _mend_a_blind_assignment(self, empty_since: float | None) -> float | None:
         """Every 10 s that a joined member holds nothing, ask whether it led the join alone and the topic has
-        partitions (runtime/kafka_join.py says why); a member given nothing because others hold every partition is
+        partitions (runtime/kafka_mends.py says why); a member given nothing because others hold every partition is
         left be."""
         if self.joining or self.consumer.assignment():
             return None

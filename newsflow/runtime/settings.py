@@ -22,12 +22,6 @@ class CommonSettings(BaseSettings):
     kafka_sasl_mechanism: str | None = Field(None, description="e.g. PLAIN or SCRAM-SHA-512.")
     kafka_sasl_username: str | None = None
     kafka_sasl_password: str | None = None
-    kafka_empty_fetch_backoff_ms: int = Field(
-        0,
-        ge=0,
-        description="enrich's pause after an empty fetch, for brokers that do not hold fetches (the local noida-db); "
-        "0 = off.",
-    )
     es_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL.")
     es_api_key: str | None = Field(None, description="Elasticsearch API key (id:key base64), if security is on.")
     es_username: str | None = None

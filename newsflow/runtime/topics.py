@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import time
 
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, TopicPartition
 from kafka.admin import MemberToRemove, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
 from newsflow.contract import DecodeError, Topics, decode
 from newsflow.contract.codec import M
 from newsflow.contract.stages import topics
+from newsflow.runtime import kafka_mends
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +139,7 @@ def group_sizes(admin: KafkaAdminClient, groups: list[str]) -> dict[str, int]:
 def read_whole(client_config: dict, topics: list[str], client_id: str) -> list:
     """Every record of ``topics`` from the start to the end offsets as they are now, outside any group: what a
     command reads to show a table (the dead letters, the feeds)."""
-    consumer = KafkaConsumer(**client_config, client_id=client_id, enable_auto_commit=False)
+    consumer = kafka_mends.consumer(**client_config, client_id=client_id, enable_auto_commit=False)
     try:
         tps = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or ())]
         if not tps:

@@ -1,7 +1,7 @@
 """A stage's group consumer completes a join that finished while no poll was waiting for it.
 
 A stage polls briefly and does its own work between polls (feeds polls for 200 ms, then waits). kafka-python
-3.0.12 threw away a join that completed in between and sent another (runtime/kafka_join.py). Here each poll is
+3.0.12 threw away a join that completed in between and sent another (runtime/kafka_mends.py). Here each poll is
 far shorter than a join takes on Tansu (seconds), so every join completes between polls: without the mend, the
 member never gets a partition; with it, it has them all within a few seconds, and a second member shares them.
 """

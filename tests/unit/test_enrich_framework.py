@@ -37,7 +37,7 @@ def test_commit_hands_the_offsets_to_that_path():
     assert asyncio.run(framework.commit(FakeApp(), {"tp": 7})) is True and seen == {"tp": 7}
 
 
-def test_the_fetch_backoff_wraps_aiokafkas_fetch_request_and_waits_only_after_an_empty_fetch(monkeypatch):
+def test_an_empty_fetch_answered_at_once_is_held_for_the_rest_of_the_max_wait_and_no_other(monkeypatch):
     assert inspect.iscoroutinefunction(Fetcher._proc_fetch_request)
     assert list(inspect.signature(Fetcher._proc_fetch_request).parameters) == [
         "self",
@@ -45,24 +45,33 @@ def test_the_fetch_backoff_wraps_aiokafkas_fetch_request_and_waits_only_after_an
         "node_id",
         "request",
     ]
-    answers = []
+    answers: list[tuple[bool, float]] = []
 
     async def original(self, assignment, node_id, request):
-        return answers.pop(0)
+        got, takes = answers.pop(0)
+        await asyncio.sleep(takes)  # the broker's answer, at once or after holding the fetch
+        return got
 
     monkeypatch.setattr(Fetcher, "_proc_fetch_request", original)
-    framework.install_fetch_backoff(50)
+    framework.hold_empty_fetches()
     wrapped = Fetcher._proc_fetch_request
-    assert wrapped is not original and wrapped._newsflow_backoff
-    framework.install_fetch_backoff(50)
+    assert wrapped is not original and wrapped._newsflow_hold
+    framework.hold_empty_fetches()
     assert Fetcher._proc_fetch_request is wrapped  # installed once
 
-    async def timed(result) -> float:
-        answers.append(result)
-        loop = asyncio.get_running_loop()
-        began = loop.time()
-        assert await wrapped(None, None, 0, None) is result
-        return loop.time() - began
+    class Fetching:
+        _fetch_max_wait_ms = 200  # aiokafka's attribute, read by the hold
 
-    assert asyncio.run(timed(False)) >= 0.05  # nothing came: it waits
-    assert asyncio.run(timed(True)) < 0.05  # records came: it does not
+    def timed(got: bool, takes: float) -> float:
+        async def run() -> float:
+            answers.append((got, takes))
+            loop = asyncio.get_running_loop()
+            began = loop.time()
+            assert await wrapped(Fetching(), None, 0, None) is got
+            return loop.time() - began
+
+        return asyncio.run(run())
+
+    assert 0.19 <= timed(False, 0.0) < 0.4  # empty at once: held as the broker would have held it
+    assert timed(True, 0.0) < 0.1  # records came: no wait
+    assert timed(False, 0.2) < 0.35  # empty after the broker held it: nothing left to wait

@@ -268,7 +268,7 @@ class Enricher:
 
 
 def build(settings: EnrichSettings, pool: EnrichPool) -> tuple[faust.App, Enricher]:
-    framework.install_fetch_backoff(settings.kafka_empty_fetch_backoff_ms)
+    framework.hold_empty_fetches()
     app = faust.App(
         settings.stage_group(STAGE.name),
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],

@@ -32,6 +32,7 @@ from newsflow.contract.codec import HEADER_ORIGIN, describe_validation_error
 from newsflow.contract.feeds import FeedState, FeedSubscription
 from newsflow.contract.stages import stage
 from newsflow.runtime.consumer import Health, group_consumer, stage_metrics
+from newsflow.runtime.pacing import Pacer
 from newsflow.runtime.process import begin, serve
 from newsflow.runtime.produce import send_acknowledged
 from newsflow.runtime.topics import MAX_MESSAGE_BYTES, table_entry
@@ -135,6 +136,12 @@ class Table:
     def loaded(self) -> bool:
         with self.lock:
             return not self.loading
+
+    def next_due_in(self, now: datetime) -> float:
+        """Seconds until the first of this member's feeds falls due (0 if one is; a day if it has none)."""
+        with self.lock:
+            times = [self.states[fid].next_poll_at if fid in self.states else now for fid in self.feeds]
+        return max(0.0, (min(times) - now).total_seconds()) if times else 86_400.0
 
     def due(self, now: datetime, busy: set[str]) -> list[tuple[FeedSubscription, FeedState | None]]:
         with self.lock:
@@ -353,23 +360,29 @@ class FeedStage:
 
     def run(self) -> None:
         self.consumer.subscribe([self.table.subscriptions_topic, self.table.state_topic], listener=_Rebalance(self))
+        pacer = Pacer(self.stop)
         try:
             while not self.stop.is_set():
-                # As the consumer runtime does (runtime/consumer.py says why): noida-db answers an empty fetch at
-                # once, so a 200 ms poll there spins for all of it (measured: half a core, idle). A member that
-                # holds its partitions and has read its table polls for 1 ms; the pause below is the wait.
+                # As the consumer runtime does (runtime/pacing.py says why): a member that holds its partitions and
+                # has read its table polls for 1 ms, and the pacer is the wait, to the next feed due at the
+                # latest. Polls in flight are reaped every 50 ms.
                 settled = self.table.loaded() and bool(self.consumer.assignment())
-                for records in self.consumer.poll(timeout_ms=1 if settled else 200).values():
+                polled = self.consumer.poll(timeout_ms=1 if settled else 200)
+                for records in polled.values():
                     for record in records:
                         self.table.apply(record)
                         METRICS.consumed.inc()
                 self._check_loaded()
                 self._reap()
+                now = datetime.now(UTC)
                 if self.table.loaded():
                     free = self.s.feeds_workers - len(self.busy)
-                    for feed, state in self.table.due(datetime.now(UTC), set(self.busy))[: max(free, 0)]:
+                    for feed, state in self.table.due(now, set(self.busy))[: max(free, 0)]:
                         self.busy[feed.id] = self.pool.submit(self.poller.poll, feed, state)
-                self.stop.wait(0.05 if self.busy else 0.2)
+                if self.busy:
+                    self.stop.wait(0.05)
+                else:
+                    pacer.polled(bool(polled) or not settled, self.table.next_due_in(now))
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self._reap()

@@ -1,4 +1,7 @@
-"""The one place newsflow reaches into kafka-python's group coordinator, and why.
+"""The one place newsflow reaches into kafka-python, and why. Every consumer newsflow makes comes from ``consumer()``
+here, with the mends below in place.
+
+1. Unawaited joins.
 
 kafka-python 3.0.12 (the newest release) runs a group join (JoinGroup, then SyncGroup) as a task on its IO
 thread, awaited by whichever ``poll()`` is in progress. When the join completes while no ``poll()`` awaits it
@@ -11,22 +14,71 @@ The mend: a join that succeeded unawaited is handed back to kafka-python's own l
 on the IO loop's next turn, so the loop completes that join (state, heartbeat, the rebalance listener) exactly
 as if a poll had been waiting. A join that failed is left alone: kafka-python retries it, as it should.
 
-And a second one (`rejoin_if_assigned_blind`): a lone member assigned nothing for want of metadata rejoins.
+2. A lone member assigned nothing for want of metadata rejoins (`rejoin_if_assigned_blind`).
+
+3. Empty fetches answered at once. A fetch asks the broker to hold it until records come or ``fetch_max_wait_ms``
+passes (500 ms); Apache Kafka does, noida-db answers at once. kafka-python then sends the next fetch at once, and a
+consumer waiting in ``poll(300)`` sends hundreds a second: the index stage's saved-query table burned 95% of a core
+on a stack at rest. The mend holds the next fetch to that node for what is left of ``fetch_max_wait_ms`` after an
+empty answer, as the broker would have held this one. Where the broker holds fetches nothing is left to wait, so
+this changes nothing there; records that arrive meanwhile wait at most that long, as they never do on a broker
+that holds fetches (it answers as soon as they come).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import Fetcher
 from kafka.coordinator.base import BaseCoordinator
 from kafka.coordinator.consumer import ConsumerCoordinator
 
 _MENDED = "_newsflow_join_mended"
 _MEMBERS = "_newsflow_members_assigned"
+_HELD = "_newsflow_held_until"  # on a Fetcher: node id → when its next fetch may go
+
+
+def consumer(**config: Any) -> KafkaConsumer:
+    """A kafka-python consumer with the mends in place."""
+    mend_unawaited_joins()
+    hold_empty_fetches()
+    return KafkaConsumer(**config)
+
+
+def hold_empty_fetches() -> None:
+    """Patch kafka-python's fetcher once per process (the module's third mend); harmless to call again."""
+    if getattr(Fetcher, _MENDED, False):
+        return
+    handle, create = Fetcher._handle_fetch_response, Fetcher._create_fetch_requests
+
+    def _handle_fetch_response(self: Any, node_id: Any, fetch_offsets: Any, send_time: float, response: Any) -> Any:
+        out = handle(self, node_id, fetch_offsets, send_time, response)
+        partitions = [p for topic in response.responses for p in topic.partitions]
+        if not any(p.records or p.error_code for p in partitions):
+            left = self.config["fetch_max_wait_ms"] / 1000 - (time.monotonic() - send_time)
+            if left > 0:
+                self.__dict__.setdefault(_HELD, {})[node_id] = time.monotonic() + left
+        return out
+
+    def _create_fetch_requests(self: Any) -> Any:
+        # A node held counts as one with a fetch in flight, which kafka-python already sends nothing to.
+        now, held = time.monotonic(), self.__dict__.get(_HELD, {})
+        waiting = {node for node, until in held.items() if until > now} - self._nodes_with_pending_fetch_requests
+        self._nodes_with_pending_fetch_requests |= waiting
+        try:
+            return create(self)
+        finally:
+            self._nodes_with_pending_fetch_requests -= waiting
+
+    Fetcher._handle_fetch_response = _handle_fetch_response
+    Fetcher._create_fetch_requests = _create_fetch_requests
+    setattr(Fetcher, _MENDED, True)
 
 
 def mend_unawaited_joins() -> None:
-    """Patch the coordinator class once per process; harmless to call again."""
+    """Patch the coordinator class once per process (the first two mends); harmless to call again."""
     if getattr(BaseCoordinator, _MENDED, False):
         return
     original = BaseCoordinator.join_group_async
