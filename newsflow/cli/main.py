@@ -15,9 +15,10 @@ from rich.live import Live
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from newsflow.cli import alerts, feeding, feeds, keys, mapping, stack
+from newsflow.cli import alerts, feeding, feeds, keys, mapping, ports, stack
 from newsflow.cli.deadletters import read_letters, replay
 from newsflow.cli.local import apache
+from newsflow.cli.procs import descendants
 from newsflow.cli.progress import duration, tracked
 from newsflow.cli.search import copies, hits_line, plural, query_body, summarise
 from newsflow.cli.settings import CliSettings
@@ -96,46 +97,76 @@ def up(
         )
         raise typer.Exit(1)
     comps = stack.components(s, chosen)
+    # Every port a component to be started needs, checked before any starts: a component that found its port
+    # taken died at once, while its probe was answered by whatever held the port, and `up` said "started".
+    taken = ports.held([p for c in comps if not c.proc.pid() for p in c.ports])
+    if taken:
+        err.print(f"[red]cannot start in {s.home.resolve()}: {len(taken)} of the ports it needs are taken[/red]")
+        for h in taken:
+            err.print(f"  {h.describe()}", highlight=False)
+        homes = sorted({str(h.home) for h in taken if h.home})
+        hint = f"`NEWSFLOW_HOME={homes[0]} newsflow down` stops that deployment" if homes else "stop what holds them"
+        err.print(f"{hint}, or give this one other ports (README, Configuration). Nothing was started.")
+        raise typer.Exit(1)
     if managed:
         stack.record_stack(s, chosen)
     last_infrastructure = max((i for i, c in enumerate(comps) if c.infrastructure), default=None)
-    with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as progress:
-        for i, comp in enumerate(comps):
-            task = progress.add_task(f"{comp.name}: starting", total=1)
-            was = comp.proc.pid()
-            if not was:
-                if comp.group and managed and chosen == "embedded":
-                    # noida-db never expires a dead member, and this machine runs the group's only consumer,
-                    # which is not running: any member left is dead. (Kafka expires it after the session timeout.)
-                    evict_group_members(s.kafka_client_config(), comp.group)
-                if comp.prepare:
-                    try:
-                        comp.prepare(_progress_line(progress, task, comp.name))
-                    except apache.ApacheStackError as exc:
-                        progress.update(task, description=f"[red]{comp.name}: cannot start[/red]")
-                        err.print(f"[red]{comp.name}:[/red] {exc}", highlight=False)
-                        raise typer.Exit(1) from None
-            pid = comp.proc.start()
+    started: list[stack.Component] = []
+    try:
+        with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False) as progress:
+            for i, comp in enumerate(comps):
+                _bring_up(s, comp, progress, managed and chosen == "embedded", timeout, started)
+                if i == last_infrastructure:
+                    init()
+    except BaseException:
+        # What this `up` started goes again, so a failed start leaves nothing running; what ran before stays.
+        for comp in reversed(started):
+            comp.proc.stop()
+        if started:
+            err.print(f"stopped what this start had started: {', '.join(c.name for c in started)}")
+        raise
 
-            def ready(comp=comp) -> bool:
-                if comp.proc.pid() is None:
-                    raise TimeoutError(f"{comp.name} exited while starting (see {comp.proc.logfile})")
-                return comp.probe()[0]
 
+def _bring_up(s, comp, progress: Progress, evict: bool, timeout: float, started: list) -> None:
+    task = progress.add_task(f"{comp.name}: starting", total=1)
+    was = comp.proc.pid()
+    if not was:
+        if comp.group and evict:
+            # noida-db never expires a dead member, and this machine runs the group's only consumer,
+            # which is not running: any member left is dead. (Kafka expires it after the session timeout.)
+            evict_group_members(s.kafka_client_config(), comp.group)
+        if comp.prepare:
             try:
-                wait_until(ready, timeout, f"{comp.name} (see {comp.proc.logfile})", interval=0.25)
-            except TimeoutError as exc:
-                progress.update(task, description=f"[red]{comp.name}: not healthy[/red]")
-                err.print(f"[red]{exc}[/red] (pid {comp.proc.pid()}, health {comp.probe()[1]})")
-                _tail(comp.proc.logfile)
+                comp.prepare(_progress_line(progress, task, comp.name))
+            except apache.ApacheStackError as exc:
+                progress.update(task, description=f"[red]{comp.name}: cannot start[/red]")
+                err.print(f"[red]{comp.name}:[/red] {exc}", highlight=False)
                 raise typer.Exit(1) from None
-            progress.update(
-                task,
-                completed=1,
-                description=f"{comp.name}: {'already running' if was else 'started'} (pid {pid}) {comp.address}",
-            )
-            if i == last_infrastructure:
-                init()
+    pid = comp.proc.start()
+    if not was:
+        started.append(comp)
+
+    def ready() -> bool:
+        if comp.proc.pid() is None:
+            raise TimeoutError(f"{comp.name} exited while starting (see {comp.proc.logfile})")
+        return comp.probe()[0]
+
+    try:
+        wait_until(ready, timeout, f"{comp.name} (see {comp.proc.logfile})", interval=0.25)
+        # The probe may be answered by another process that took a port since the check: it must be ours.
+        strangers = [p for _, _, p in comp.ports if (holder := ports.listener(p)) and holder not in descendants(pid)]
+        if strangers:
+            raise TimeoutError(f"{comp.name}'s port {strangers[0]} is answered by another process, not pid {pid}")
+    except TimeoutError as exc:
+        progress.update(task, description=f"[red]{comp.name}: not healthy[/red]")
+        err.print(f"[red]{exc}[/red] (pid {comp.proc.pid()}, health {comp.probe()[1]})")
+        _tail(comp.proc.logfile)
+        raise typer.Exit(1) from None
+    progress.update(
+        task,
+        completed=1,
+        description=f"{comp.name}: {'already running' if was else 'started'} (pid {pid}) {comp.address}",
+    )
 
 
 def _progress_line(progress: Progress, task, name: str):

@@ -110,6 +110,22 @@ class Proc:
         return pid
 
 
+def descendants(pid: int) -> set[int]:
+    """``pid`` and every process under it (a JVM's launcher, enrich's workers), from /proc."""
+    out, todo = {pid}, [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            if child not in out:
+                out.add(child)
+                todo.append(child)
+    return out
+
+
 def _signal_group(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)  # the service and any worker processes it started

@@ -43,6 +43,7 @@ class Component:
     infrastructure: bool = False  # part of the local stack: `newsflow init` runs once it is up
     # Run before starting it (assembling, writing its configuration); given a function that shows progress.
     prepare: Callable[[Callable[[str], None]], object] | None = None
+    ports: tuple[tuple[str, str, int], ...] = ()  # (what for, host, port) it binds: checked free before it starts
 
     def status(self) -> dict:
         pid = self.proc.pid()
@@ -141,6 +142,7 @@ def _embedded(s: CliSettings, home: Path, env: dict) -> list[Component]:
             s.kafka_bootstrap,
             lambda: (kafka_up(s.kafka_bootstrap), {}),
             infrastructure=True,
+            ports=(("kafka", "127.0.0.1", kafka_port),),
         ),
         Component(
             "elasticsearch",
@@ -148,6 +150,7 @@ def _embedded(s: CliSettings, home: Path, env: dict) -> list[Component]:
             s.es_url,
             lambda: (es_up(s.es_url), {}),
             infrastructure=True,
+            ports=(("elasticsearch", "127.0.0.1", es_port),),
         ),
     ]
 
@@ -187,6 +190,7 @@ def _apache(s: CliSettings, home: Path, env: dict) -> list[Component]:
             lambda: (kafka_up(s.kafka_bootstrap), {}),
             infrastructure=True,
             prepare=prepare_kafka,
+            ports=(("kafka", "127.0.0.1", kafka.port), ("kafka controller", "127.0.0.1", kafka.controller_port)),
         ),
         Component(
             "elasticsearch",
@@ -195,6 +199,10 @@ def _apache(s: CliSettings, home: Path, env: dict) -> list[Component]:
             lambda: (es_up(s.es_url), {}),
             infrastructure=True,
             prepare=prepare_es,
+            ports=(
+                ("elasticsearch", "127.0.0.1", es.http_port),
+                ("elasticsearch transport", "127.0.0.1", es.transport_port),
+            ),
         ),
     ]
 
@@ -207,7 +215,6 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
     if manages_stack(s):
         stack = stack or current_stack(s)
         if stack == "embedded":
-            env.setdefault("NEWSFLOW_KAFKA_EMPTY_FETCH_BACKOFF_MS", "250")  # see newsflow/stages/enrich/framework.py
             out += _embedded(s, home, env)
         else:
             out += _apache(s, home, env)
@@ -217,6 +224,7 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
             Proc("lag-exporter", [sys.executable, "-m", "newsflow.cli.main", "exporter"], home, env),
             f"http://127.0.0.1:{s.lag_exporter_port}/metrics",
             _ready_probe(s.lag_exporter_port),
+            ports=(("lag exporter", s.http_host, s.lag_exporter_port),),
         )
     )
     for entry in STAGES:
@@ -228,6 +236,7 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
                 f"http://127.0.0.1:{port}",
                 _ready_probe(port),
                 s.stage_group(entry.name) if entry.group else None,
+                ports=((entry.name, s.http_host, port),),
             )
         )
     binary = prometheus_binary(s)
@@ -242,6 +251,7 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
                 url,
                 lambda: (http_status(f"{url}/-/ready") == 200, {}),
                 prepare=lambda say: prometheus.write_config(s, home),
+                ports=(("prometheus", "127.0.0.1", s.prometheus_port),),
             )
         )
     return out
