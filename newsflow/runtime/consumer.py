@@ -33,7 +33,7 @@ from newsflow.contract.codec import DECODE_REASONS
 from newsflow.contract.stages import Stage
 from newsflow.runtime import kafka_mends
 from newsflow.runtime.deadletters import DeadLetters, letter_counter
-from newsflow.runtime.kafka_mends import rejoin_if_assigned_blind
+from newsflow.runtime.kafka_mends import assignment_view, rejoin_if_assigned_blind
 from newsflow.runtime.metrics import report_lag
 from newsflow.runtime.pacing import Pacer
 from newsflow.runtime.retry import backoff_delay
@@ -291,9 +291,9 @@ class ConsumerRuntime:
             self.producer.close(timeout=10)
 
     def _mend_a_blind_assignment(self, empty_since: float | None) -> float | None:
-        """Every 10 s that a joined member holds nothing, ask whether it led the join alone and the topic has
-        partitions (runtime/kafka_mends.py says why); a member given nothing because others hold every partition is
-        left be."""
+        """Every 10 s that a joined member holds nothing, ask whether it led a join that gave out nothing while the
+        topic has partitions (runtime/kafka_mends.py says why); a member given nothing because others hold every
+        partition is left be, and says so in the log."""
         if self.joining or self.consumer.assignment():
             return None
         now = time.monotonic()
@@ -301,7 +301,10 @@ class ConsumerRuntime:
             return empty_since or now
         try:
             if rejoin_if_assigned_blind(self.consumer, self.topic):
-                log.warning("alone in the group and given no partition: rejoining", extra={"stage": self.stage.name})
+                log.warning("the group's leader gave out no partition: rejoining", extra={"stage": self.stage.name})
+            else:
+                view = assignment_view(self.consumer, self.topic)
+                log.info("holding no partition for 10 s", extra={"stage": self.stage.name, **view})
         except Exception as exc:  # noqa: BLE001 - a check that fails must never end the stage; the next one may pass
             log.warning("cannot check an empty assignment", extra={"stage": self.stage.name, "error": str(exc)})
         return now

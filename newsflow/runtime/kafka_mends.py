@@ -14,7 +14,7 @@ The mend: a join that succeeded unawaited is handed back to kafka-python's own l
 on the IO loop's next turn, so the loop completes that join (state, heartbeat, the rebalance listener) exactly
 as if a poll had been waiting. A join that failed is left alone: kafka-python retries it, as it should.
 
-2. A lone member assigned nothing for want of metadata rejoins (`rejoin_if_assigned_blind`).
+2. A leader that gave out nothing for want of metadata rejoins (`rejoin_if_assigned_blind`).
 
 3. Empty fetches answered at once. A fetch asks the broker to hold it until records come or ``fetch_max_wait_ms``
 passes (500 ms); Apache Kafka does, noida-db answers at once. kafka-python then sends the next fetch at once, and a
@@ -37,6 +37,7 @@ from kafka.coordinator.consumer import ConsumerCoordinator
 
 _MENDED = "_newsflow_join_mended"
 _MEMBERS = "_newsflow_members_assigned"
+_GIVEN = "_newsflow_partitions_assigned"  # on the leader: partitions its last assignment gave out, to all members
 _HELD = "_newsflow_held_until"  # on a Fetcher: node id → when its next fetch may go
 
 
@@ -96,28 +97,47 @@ def mend_unawaited_joins() -> None:
 
 
 def rejoin_if_assigned_blind(consumer: Any, topic: str) -> bool:
-    """Ask for a new join when this member led its group's last join alone, holds no partition, and ``topic`` has
-    some: the assignment was made without the topic's metadata ("No partition metadata for topic", kafka-python's
-    range assignor) and kafka-python did not notice the metadata arriving after it. Seen twice in one CI run on
+    """Ask for a new join when this member led its group's last join and gave nobody anything (alone, or with
+    members the leader assigned nothing either), holds no partition itself, and ``topic`` has some: the
+    assignment was made without the topic's metadata ("No partition metadata for topic", kafka-python's range
+    assignor) and kafka-python did not notice the metadata arriving after it. Seen twice in one CI run on
     Apache Kafka, each time an indexer restarted right after another stopped, its assignment still empty a minute
     and three minutes later; the refresh every 5 s (``metadata_max_age_ms``) mends most such joins, not those.
-    Returns whether a rejoin was asked for."""
-    coordinator = consumer._coordinator
-    alone = coordinator._is_leader and getattr(coordinator, _MEMBERS, 0) == 1
+    Seen again with two members (the one stopped not yet gone): the leader gave out nothing, and nobody had a
+    member count of one. Returns whether a rejoin was asked for."""
+    view = assignment_view(consumer, topic)
+    blind = view["leader"] and (view["members"] == 1 or view["given"] == 0)
     # The consumer's own metadata: in the case mended it has the partitions, which is why kafka-python saw no
     # change to rejoin for.
-    if not alone or not consumer._cluster.partitions_for_topic(topic):
+    if not blind or not view["known_partitions"]:
         return False
-    coordinator.request_rejoin()
+    consumer._coordinator.request_rejoin()
     return True
 
 
+def assignment_view(consumer: Any, topic: str) -> dict:
+    """What the mend above decides by, for the log of a member that holds nothing."""
+    coordinator = consumer._coordinator
+    return {
+        "leader": bool(coordinator._is_leader),
+        "members": getattr(coordinator, _MEMBERS, 0),
+        "given": getattr(coordinator, _GIVEN, 1),
+        "known_partitions": len(consumer._cluster.partitions_for_topic(topic) or ()),
+    }
+
+
 def _count_members() -> None:
-    """Keep the number of members the leader last assigned to (a lone member cannot be left out by others)."""
+    """Keep the number of members the leader last assigned to (a lone member cannot be left out by others), and
+    how many partitions it gave them."""
     original = ConsumerCoordinator._perform_assignment
 
     def _perform_assignment(self: Any, leader_id: Any, protocol_name: Any, members: Any) -> Any:
         setattr(self, _MEMBERS, len(members))
-        return original(self, leader_id, protocol_name, members)
+        out = original(self, leader_id, protocol_name, members)
+        try:
+            setattr(self, _GIVEN, sum(len(a.partitions()) for a in out.values()))
+        except (AttributeError, TypeError):  # another shape of assignment: say nothing, as before this count
+            setattr(self, _GIVEN, 1)
+        return out
 
     ConsumerCoordinator._perform_assignment = _perform_assignment
