@@ -215,6 +215,7 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
     if manages_stack(s):
         stack = stack or current_stack(s)
         if stack == "embedded":
+            env.setdefault("NEWSFLOW_ALERTS_MATCH_ON", "batch-copy")  # newsflow/stages/index/alerts.py, BatchCopy
             out += _embedded(s, home, env)
         else:
             out += _apache(s, home, env)

@@ -230,3 +230,44 @@ def test_index_retries_the_alerts_of_a_stored_batch_and_matches_re_deliveries_to
     assert step(batch(1, 2), ctx) == []
     assert calls == [[0, 1], [0, 1]]  # the stored one and the one already there (an earlier attempt stored it)
     assert metrics.retried.labels("alerts")._value.get() == before + 1
+
+
+def test_matching_on_a_copy_asks_part_by_part_and_merges_each_story_to_its_first_article():
+    from types import SimpleNamespace
+
+    from newsflow.stages.index.alerts import BatchCopy, match_body, merge_matches
+
+    story_of = {f"a{n:02d}": f"s{n % 3}" for n in range(12)}  # 12 articles in 3 stories
+    queries = [saved(f"q{k}") for k in range(4)]
+    asked: list[list[str]] = []
+
+    class FakeES:
+        copy: dict = {}
+
+        def mget(self, index, ids):
+            return {"docs": [{"_id": i, "found": True, "_source": {"story_id": story_of[i]}} for i in ids]}
+
+        def bulk(self, operations, refresh=False):
+            return {"items": []}
+
+        def search(self, index, query, aggs, size):
+            ids = query["ids"]["values"]
+            asked.append(ids)
+            stories: dict[str, str] = {}
+            for i in ids:  # every query matches every article, as the copy holds only the batch
+                stories[story_of[i]] = min(stories.get(story_of[i], i), i)
+            buckets = [{"key": k, "first": {"buckets": [{"key": v}]}} for k, v in stories.items()]
+            body = {
+                "aggregations": {"queries": {"buckets": {q.name: {"stories": {"buckets": buckets}} for q in queries}}}
+            }
+            return SimpleNamespace(body=body)
+
+    copy = BatchCopy(FakeES(), "articles", "matching-articles")
+    copy.PAIRS = 12  # 4 queries: 3 articles a search
+    (answer,) = copy.search([match_body(queries, sorted(story_of))])
+    assert [len(ids) for ids in asked] == [3, 3, 3, 3]
+    matches = read_matches(queries, answer)
+    assert sorted((m.query.name, m.story_id, m.article_id) for m in matches) == sorted(
+        (q.name, f"s{n}", f"a{n:02d}") for q in queries for n in range(3)
+    )
+    assert merge_matches([{"error": {"reason": "no"}, "status": 500}])["error"]

@@ -155,6 +155,93 @@ def make_alert(
     )
 
 
+class BatchCopy:
+    """Saved queries matched on a copy of the batch alone, for a search server that runs every filter of the
+    aggregation over its whole index whatever the query restricts it to: noida-db took 9.3 s for 20 saved
+    queries over a batch of 50 among 1,000 documents, and grows with the archive; on a copy of the 50, 0.54 s.
+    The copy has the articles' mapping, so each query matches there exactly what it matches in the archive. Its
+    documents are deleted after each match (and any left by a crash match nothing: the search asks for the
+    batch's ids). ``es``: an Elasticsearch client; ``archive``: the alias the batch is stored under.
+
+    Even so noida-db spends about half a millisecond on each query and document, so a search is kept to
+    ``PAIRS`` of them (a few seconds), the batch's documents taken a part at a time: a batch of 500 against 100
+    queries in one search outlasted the client's 30 s, and was sent again and again, holding its partition."""
+
+    PAIRS = 5_000
+
+    def __init__(self, es: Any, archive: str, copy_alias: str):
+        self.es, self.archive, self.copy = es, archive, copy_alias
+
+    def search(self, bodies: list[dict]) -> list[dict]:
+        return [self._one(body) for body in bodies]
+
+    def _one(self, body: dict) -> dict:
+        ids = list(body["query"]["ids"]["values"])
+        filters = body["aggs"]["queries"]["filters"]["filters"]
+        step = max(1, self.PAIRS // max(1, len(filters)))
+        answers = []
+        for start in range(0, len(ids), step):
+            part = ids[start : start + step]
+            answers.append(self._matched(match_body_of(body, part), part))
+        return merge_matches(answers)
+
+    def _matched(self, body: dict, ids: list[str]) -> dict:
+        docs = [d for d in self.es.mget(index=self.archive, ids=ids)["docs"] if d.get("found")]
+        operations: list[dict] = []
+        for d in docs:
+            operations += [{"index": {"_index": self.copy, "_id": d["_id"]}}, d["_source"]]
+        if operations:
+            self.es.bulk(operations=operations, refresh=True)
+        try:
+            return self.es.search(index=self.copy, **body).body
+        finally:
+            if docs:
+                self.es.bulk(operations=[{"delete": {"_index": self.copy, "_id": d["_id"]}} for d in docs])
+
+
+def match_body_of(body: dict, ids: list[str]) -> dict:
+    """``body`` (a `match_body`) restricted to ``ids``."""
+    out = {**body, "query": {"ids": {"values": ids}}}
+    stories = body["aggs"]["queries"]["aggs"]["stories"]
+    out["aggs"] = {
+        "queries": {
+            **body["aggs"]["queries"],
+            "aggs": {"stories": {**stories, "terms": {**stories["terms"], "size": max(1, len(ids))}}},
+        }
+    }
+    return out
+
+
+def merge_matches(answers: list[dict]) -> dict:
+    """The answers to one `match_body` asked part by part, as one: per query, each story with its first article."""
+    for answer in answers:
+        if "error" in answer:
+            return answer
+    merged: dict[str, dict[str, str]] = {}
+    for answer in answers:
+        buckets = (answer.get("aggregations") or {}).get("queries", {}).get("buckets")
+        if not isinstance(buckets, dict):
+            return answer  # read_matches names what is wrong with it
+        for name, bucket in buckets.items():
+            stories = merged.setdefault(name, {})
+            for story in bucket["stories"]["buckets"]:
+                first = story["first"]["buckets"]
+                if first and (story["key"] not in stories or first[0]["key"] < stories[story["key"]]):
+                    stories[story["key"]] = first[0]["key"]
+    return {
+        "aggregations": {
+            "queries": {
+                "buckets": {
+                    name: {
+                        "stories": {"buckets": [{"key": k, "first": {"buckets": [{"key": v}]}} for k, v in s.items()]}
+                    }
+                    for name, s in merged.items()
+                }
+            }
+        }
+    }
+
+
 class AlertMatcher:
     """Raise the alerts of a stored batch. Its I/O is given: ``search`` (an _msearch of bodies, its responses),
     ``refresh``, ``bulk(operations, refresh=False)`` and ``mget`` on the alerts index, ``publish`` (records → a

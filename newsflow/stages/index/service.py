@@ -24,7 +24,7 @@ from newsflow.runtime.consumer import ConsumerRuntime, Limits, declare_metrics
 from newsflow.runtime.process import begin, serve
 from newsflow.runtime.produce import send_acknowledged
 from newsflow.runtime.tables import TableReader
-from newsflow.stages.index.alerts import AlertMatcher, SavedQueries
+from newsflow.stages.index.alerts import AlertMatcher, BatchCopy, SavedQueries
 from newsflow.stages.index.settings import IndexSettings
 from newsflow.stages.index.step import REASONS, RETRIES, IndexStep
 from newsflow.stages.index.stories import StoryLookup
@@ -54,12 +54,18 @@ def main() -> None:
     reader.start()
     producer = KafkaProducer(**settings.kafka_client_config(), client_id="newsflow-index-alerts", acks="all")
     alerts_topic = settings.scoped(Topics.ALERTS)
+    if settings.alerts_match_on == "batch-copy":
+        ensure_index(es, settings.matching_alias, 1)
+        search = BatchCopy(es, settings.alias, settings.matching_alias).search
+    else:
+
+        def search(bodies: list[dict]) -> list[dict]:
+            return es.msearch(searches=[p for body in bodies for p in ({"index": settings.alias}, body)])["responses"]
+
     matcher = AlertMatcher(
         queries,
         alerts_index,
-        search=lambda bodies: es.msearch(searches=[p for body in bodies for p in ({"index": settings.alias}, body)])[
-            "responses"
-        ],
+        search=search,
         refresh=lambda: es.indices.refresh(index=settings.alias),
         bulk=lambda operations, refresh=False: es.bulk(operations=operations, refresh=refresh),
         mget=lambda ids: es.mget(index=alerts_index, ids=ids)["docs"],

@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import Field
 
 from newsflow.contract.mapping import ALERTS_INDEX
@@ -15,6 +17,13 @@ class IndexSettings(CommonSettings):
         description="...or when the oldest waiting document is this old (the most batching adds to latency).",
     )
 
+    alerts_match_on: Literal["archive", "batch-copy"] = Field(
+        "archive",
+        description="Where saved queries are matched: archive (the batch's documents where they are stored), or "
+        "batch-copy (a copy of the batch alone, for a search server that runs every filter over its whole index: "
+        "noida-db, where `newsflow up` sets it).",
+    )
+
     @property
     def alias(self) -> str:
         return self.scoped(self.es_alias)
@@ -22,6 +31,10 @@ class IndexSettings(CommonSettings):
     @property
     def alerts_index(self) -> str:
         return self.scoped(ALERTS_INDEX)
+
+    @property
+    def matching_alias(self) -> str:
+        return self.scoped("matching-articles")
 
     index_session_timeout_s: float = Field(
         10.0, ge=6, le=300, description="An indexer that stops heartbeating leaves the group after this long."
