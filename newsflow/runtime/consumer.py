@@ -243,6 +243,7 @@ class ConsumerRuntime:
         self.batch = Batch()
         self.committed: dict = {}
         self.joining = True  # until the group first gives us partitions, and again while it rebalances
+        self.session_timeout_s = session_timeout_s
         self.consumer = group_consumer(stage, settings, session_timeout_s, max_poll_records=limits.max_records)
         self.producer = KafkaProducer(
             **settings.kafka_client_config(),
@@ -257,9 +258,11 @@ class ConsumerRuntime:
         self.consumer.subscribe([self.topic], listener=_Rebalance(self))
         pacer = Pacer(self.stop)
         empty_since: float | None = None  # since when a settled group has given this member nothing
+        joining_since: float | None = None
         try:
             while not self.stop.is_set():
                 empty_since = self._mend_a_blind_assignment(empty_since)
+                joining_since = self._start_over_if_stuck(joining_since)
                 room = self.limits.max_records - len(self.batch.records)
                 # A member of a settled group polls for 1 ms and waits on its own (runtime/pacing.py says why).
                 # While the group forms or rebalances the poll keeps a real timeout: kafka-python completes a join
@@ -289,6 +292,34 @@ class ConsumerRuntime:
         finally:
             self.consumer.close(autocommit=False)
             self.producer.close(timeout=10)
+
+    STUCK_JOINING_S = 90.0
+
+    def _start_over_if_stuck(self, joining_since: float | None) -> float | None:
+        """A member that has been joining its group for ``STUCK_JOINING_S`` starts over with a consumer of its own.
+        Seen once in a benchmark run on Apache Kafka: an indexer's first join gave it nothing ("No partition
+        metadata for topic"), it began another, and 18 minutes later it was still joining, its poll spinning on a
+        core, while the broker knew no member of the group at all (describe_groups: Dead). Nothing was committed
+        or held, so a new consumer joins as any member starting would."""
+        if not self.joining:
+            return None
+        now = time.monotonic()
+        if joining_since is None or now - joining_since < self.STUCK_JOINING_S:
+            return joining_since or now
+        log.warning(
+            "still joining the group: starting over with a new consumer",
+            extra={"stage": self.stage.name, "seconds": round(now - joining_since)},
+        )
+        try:
+            self.consumer.close(autocommit=False, timeout_ms=5_000)
+        except Exception as exc:  # noqa: BLE001 - the old consumer is given up whatever it says
+            log.warning("the stuck consumer did not close cleanly", extra={"error": repr(exc)})
+        self.batch = Batch()
+        self.consumer = group_consumer(
+            self.stage, self.settings, self.session_timeout_s, max_poll_records=self.limits.max_records
+        )
+        self.consumer.subscribe([self.topic], listener=_Rebalance(self))
+        return now
 
     def _mend_a_blind_assignment(self, empty_since: float | None) -> float | None:
         """Every 10 s that a joined member holds nothing, ask whether it led a join that gave out nothing while the
