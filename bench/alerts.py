@@ -61,11 +61,9 @@ def _metric(env: dict, name: str) -> float:
     return 0.0
 
 
-def alerts_at_throughput(env: dict, feed, rate_per_s: float, seconds: float, queries: int = 1000) -> dict:
-    """``feed(env, batch)`` submits articles to ingest (the bench's own)."""
-    bootstrap = env["NEWSFLOW_KAFKA_BOOTSTRAP"]
-    console.print(f"  saving {queries} queries")
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+def save_queries(env: dict, queries: int) -> None:
+    """``queries`` saved queries (``saved_queries``) on the topic, once the indexer has read them all."""
+    producer = KafkaProducer(bootstrap_servers=env["NEWSFLOW_KAFKA_BOOTSTRAP"], acks="all")
     for q in saved_queries(queries):
         value, headers = encode(q)
         producer.send(Topics.SAVED_QUERIES, key=q.name.encode(), value=value, headers=headers)
@@ -76,6 +74,13 @@ def alerts_at_throughput(env: dict, feed, rate_per_s: float, seconds: float, que
         if time.monotonic() > deadline:
             raise RuntimeError(f"index read {_index_reads(env)} of {queries} saved queries in 120 s")
         time.sleep(0.2)  # polling a condition (the indexer's table), with a deadline
+
+
+def alerts_at_throughput(env: dict, feed, rate_per_s: float, seconds: float, queries: int = 1000) -> dict:
+    """``feed(env, batch)`` submits articles to ingest (the bench's own)."""
+    bootstrap = env["NEWSFLOW_KAFKA_BOOTSTRAP"]
+    console.print(f"  saving {queries} queries")
+    save_queries(env, queries)
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     tps = [TopicPartition(Topics.ALERTS, p) for p in sorted(consumer.partitions_for_topic(Topics.ALERTS) or ())]
