@@ -75,9 +75,26 @@ async def load(url: str, key: str, batches: list[list[dict]], per_s: float) -> d
     }
 
 
-def peak_rss(pid: int, stop: threading.Event, out: list[float]) -> None:
-    while not stop.wait(0.2):
+def peak_rss(pid: int, stop: threading.Event, out: list[float], every_s: float = 0.2) -> None:
+    while not stop.wait(every_s):
         out.append(rss_mib(pid))
+
+
+def on_raw_topic(env: dict) -> set[str]:
+    """The id of every article on the raw topic."""
+    config = {"bootstrap_servers": env["NEWSFLOW_KAFKA_BOOTSTRAP"]}
+    return {r.key.decode() for r in read_whole(config, [Topics.RAW], "bench-count") if r.key}
+
+
+def report(accepted: set[str], on_topic: set[str], out_path: Path, summary: dict) -> None:
+    """Say how many accepted articles are on the raw topic, write ``summary`` with the lost count, and fail if any
+    was lost."""
+    lost = sorted(accepted - on_topic)
+    Console().print(f"accepted {len(accepted):,}, on the raw topic {len(accepted & on_topic):,}, lost {len(lost)}")
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(summary | {"lost": len(lost)}, indent=2) + "\n")
+    if lost:
+        raise SystemExit(f"{len(lost)} accepted articles are not on the raw topic")
 
 
 def main() -> None:
@@ -128,10 +145,8 @@ def main() -> None:
                 results.append(run)
                 console.print(f"  {json.dumps({k: v for k, v in run.items() if k != 'ids'})}")
             console.print("counting the accepted articles on the raw topic")
-            config = {"bootstrap_servers": env["NEWSFLOW_KAFKA_BOOTSTRAP"]}
-            on_topic = {r.key.decode() for r in read_whole(config, [Topics.RAW], "bench-count") if r.key}
+            on_topic = on_raw_topic(env)
             accepted = {i for run in results for i in run["ids"]}
-            lost = sorted(accepted - on_topic)
         finally:
             for pid in paused:
                 os.kill(pid, signal.SIGCONT)
@@ -148,19 +163,14 @@ def main() -> None:
             f"{r['ingest_rss_peak_mib']}",
         )
     Console().print(table)
-    Console().print(f"accepted {len(accepted):,}, on the raw topic {len(accepted & on_topic):,}, lost {len(lost)}")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     summary = {
         "stack": args.stack,
         "rate_limit_per_s": args.rate,
         "batch": args.batch,
         "runs": [{k: v for k, v in r.items() if k != "ids"} for r in results],
         "accepted": len(accepted),
-        "lost": len(lost),
     }
-    out_path.write_text(json.dumps(summary, indent=2) + "\n")
-    if lost:
-        raise SystemExit(f"{len(lost)} accepted articles are not on the raw topic")
+    report(accepted, on_topic, out_path, summary)
 
 
 if __name__ == "__main__":

@@ -28,10 +28,9 @@ from rich.table import Table
 
 from bench.__main__ import running_stack
 from bench.corpus import paragraphs
+from bench.ingest_load import on_raw_topic, peak_rss, report
 from bench.procstat import rss_mib
-from newsflow.contract import Topics
 from newsflow.contract.api import DEFAULT_MAX_ARTICLE_BYTES, DEFAULT_MAX_BATCH, DEFAULT_MAX_REQUEST_BYTES
-from newsflow.runtime.topics import read_whole
 
 console = Console(stderr=True)
 
@@ -98,11 +97,6 @@ async def clients(url: str, bodies: list[list[bytes]], seconds: float) -> dict:
     return {"statuses": dict(sorted(statuses.items())), "accepted": accepted}
 
 
-def sample(pid: int, stop: threading.Event, out: list[float]) -> None:
-    while not stop.wait(0.05):
-        out.append(rss_mib(pid))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stack", choices=["embedded", "apache"], default="embedded")
@@ -137,7 +131,7 @@ def main() -> None:
                 )
                 before = rss_mib(ingest)
                 stop, rss = threading.Event(), []
-                sampler = threading.Thread(target=sample, args=(ingest, stop, rss), daemon=True)
+                sampler = threading.Thread(target=peak_rss, args=(ingest, stop, rss, 0.05), daemon=True)
                 sampler.start()
                 run = asyncio.run(clients(url, bodies, args.seconds))
                 stop.set()
@@ -154,13 +148,11 @@ def main() -> None:
                 results.append(run)
                 console.print(f"  {json.dumps({k: v for k, v in run.items() if k != 'accepted'})}")
             console.print("counting the accepted articles on the raw topic")
-            config = {"bootstrap_servers": env["NEWSFLOW_KAFKA_BOOTSTRAP"]}
-            on_topic = {r.key.decode() for r in read_whole(config, [Topics.RAW], "bench-count") if r.key}
+            on_topic = on_raw_topic(env)
         finally:
             for pid in paused:
                 os.kill(pid, signal.SIGCONT)
     accepted = {i for run in results for i in run["accepted"]}
-    lost = sorted(accepted - on_topic)
     table = Table("shape", "request", "articles", "answers", "accepted", "RSS before", "peak", "after")
     for r in results:
         table.add_row(
@@ -174,18 +166,13 @@ def main() -> None:
             f"{r['rss_after_mib']} MiB",
         )
     Console().print(table)
-    Console().print(f"accepted {len(accepted):,}, on the raw topic {len(accepted & on_topic):,}, lost {len(lost)}")
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     summary = {
         "stack": args.stack,
         "clients": args.clients,
         "seconds": args.seconds,
         "runs": [{k: v for k, v in r.items() if k != "accepted"} | {"accepted": len(r["accepted"])} for r in results],
-        "lost": len(lost),
     }
-    out_path.write_text(json.dumps(summary, indent=2) + "\n")
-    if lost:
-        raise SystemExit(f"{len(lost)} accepted articles are not on the raw topic")
+    report(accepted, on_topic, out_path, summary)
 
 
 if __name__ == "__main__":
