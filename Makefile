@@ -60,6 +60,7 @@ bench-ingest-memory: setup
 eval: setup
 	$(BIN)/python -m evaluation
 	$(BIN)/python -m evaluation.story_scores
+	$(BIN)/python -m evaluation.public
 
 schemas: setup
 	$(BIN)/python -m newsflow.contract.generate
