@@ -571,6 +571,28 @@ def lag(
 
 
 @app.command()
+def corenlp(
+    port: int = typer.Option(9000, help="The port to serve on (NEWSFLOW_CORENLP_URL=http://127.0.0.1:PORT)."),
+    heap: str = typer.Option("4g", help="The server's Java heap."),
+) -> None:
+    """Run a Stanford CoreNLP server, for the corenlp-<language> recognisers, until stopped (its jars and models,
+    1.6 GB, are fetched from Maven Central once)."""
+    import os
+
+    from newsflow.cli.local.corenlp import CoreNLPServer, corenlp_dist
+
+    try:
+        apache.require_tools(("java", "mvn"))
+        dist = corenlp_dist(lambda line: err.print(line))
+    except apache.ApacheStackError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    server = CoreNLPServer(port, heap)
+    err.print(f"CoreNLP on {server.url}: NEWSFLOW_CORENLP_URL={server.url} NEWSFLOW_SPACY_MODEL=...,corenlp-es")
+    os.execvp("java", server.argv(dist))  # the server is this process from here: its signals, its exit code
+
+
+@app.command()
 def exporter() -> None:
     """Serve consumer lag and topic offsets on /metrics for Prometheus, until stopped (`newsflow up` runs it)."""
     from newsflow.exporter.collector import register

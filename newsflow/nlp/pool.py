@@ -62,12 +62,15 @@ class WorkerSettings:
     reload_every: int
     crash_marker: str = ""
     default_language: str = "en"
+    corenlp_url: str = ""
 
 
 def _init(worker: WorkerSettings, parent: int | None = None) -> None:
     if parent is not None and "parent-watch" not in {t.name for t in threading.enumerate()}:
         _die_with_parent(parent)
-    _state.update(worker=worker, done=0, recogniser=recognisers(worker.kind, worker.model, worker.components))
+    _state.update(
+        worker=worker, done=0, recogniser=recognisers(worker.kind, worker.model, worker.components, worker.corenlp_url)
+    )
 
 
 def _work(raws: list[RawArticle], now: datetime):

@@ -139,12 +139,22 @@ class Recognisers:
         return sorted(self.by_language)
 
 
-def recognisers(kind: str, models: str, components: str) -> Recognisers:
-    """The recognisers of NEWSFLOW_RECOGNISER, one per model of NEWSFLOW_SPACY_MODEL (comma-separated), loaded."""
+def recognisers(kind: str, models: str, components: str, corenlp_url: str = "") -> Recognisers:
+    """The recognisers of NEWSFLOW_RECOGNISER, one per model of NEWSFLOW_SPACY_MODEL (comma-separated), loaded; an
+    item ``corenlp-<language>`` is that language read by the CoreNLP server at ``corenlp_url`` (corenlp.py)."""
+    from newsflow.nlp.corenlp import PREFIX, CoreNLPRecogniser
+
     names = [m.strip() for m in models.split(",") if m.strip()]
     if not names:
         raise RuntimeError("NEWSFLOW_SPACY_MODEL names no model")
-    return Recognisers([recogniser(kind, name, components) for name in names])
+    return Recognisers(
+        [
+            CoreNLPRecogniser(name.removeprefix(PREFIX), corenlp_url)
+            if name.startswith(PREFIX)
+            else recogniser(kind, name, components)
+            for name in names
+        ]
+    )
 
 
 def recogniser(kind: str, model: str, components: str) -> Recogniser:

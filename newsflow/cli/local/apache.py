@@ -95,7 +95,7 @@ _DOWNLOADED = re.compile(r"^\[INFO\] Downloaded from [^:]+: (\S+)")
 _COPYING = re.compile(r"^\[INFO\] Copying (\S+) to ")
 
 
-def _maven_copy(pom: Path, out: Path, say: Say, what: str, **filters: str) -> None:
+def maven_copy(pom: Path, out: Path, say: Say, what: str, **filters: str) -> None:
     """``mvn dependency:copy-dependencies`` of ``pom`` into ``out``, showing each artifact as it arrives.
 
     Only file names are shown: Maven's own lines carry the repository's address, which stays out of logs."""
@@ -130,11 +130,11 @@ def _maven_copy(pom: Path, out: Path, say: Say, what: str, **filters: str) -> No
         )
 
 
-def _target(name: str, inputs: list[Path]) -> Path:
+def target_dir(name: str, inputs: list[Path]) -> Path:
     return cache_dir() / "apache" / f"{name}-{_digest(inputs)}"
 
 
-def _assembled(target: Path, build: Callable[[Path], None], say: Say) -> Path:
+def assembled(target: Path, build: Callable[[Path], None], say: Say) -> Path:
     """``target``, built once by ``build`` and reused after (no network then)."""
     if (target / ".complete").exists():
         return target
@@ -156,7 +156,7 @@ def _assembled(target: Path, build: Callable[[Path], None], say: Say) -> Path:
 def kafka_dist_dir() -> Path:
     """``<cache>/apache/kafka-<version>-<digest>/`` with ``lib/`` (the classpath) and ``log4j.properties``;
     the digest is of the assets it is made from, so a changed POM makes a new one."""
-    return _target(f"kafka-{kafka_version()}", [ASSETS / "kafka" / "pom.xml", ASSETS / "kafka" / "log4j.properties"])
+    return target_dir(f"kafka-{kafka_version()}", [ASSETS / "kafka" / "pom.xml", ASSETS / "kafka" / "log4j.properties"])
 
 
 def kafka_dist(say: Say = lambda _: None) -> Path:
@@ -164,10 +164,10 @@ def kafka_dist(say: Say = lambda _: None) -> Path:
     version = kafka_version()
 
     def build(root: Path) -> None:
-        _maven_copy(ASSETS / "kafka" / "pom.xml", root / "lib", say, f"Kafka {version}")
+        maven_copy(ASSETS / "kafka" / "pom.xml", root / "lib", say, f"Kafka {version}")
         shutil.copy(ASSETS / "kafka" / "log4j.properties", root / "log4j.properties")
 
-    return _assembled(kafka_dist_dir(), build, say)
+    return assembled(kafka_dist_dir(), build, say)
 
 
 def _java_sources() -> list[Path]:
@@ -178,7 +178,9 @@ def elasticsearch_dist_dir() -> Path:
     """``<cache>/apache/elasticsearch-<version>-<digest>/``: ``lib/`` (the server, on the module path, as the
     distribution runs it), ``modules/`` (transport-netty4, and newsflow's plugin for what Maven Central lacks),
     ``launcher/`` (the compiled launcher)."""
-    return _target(f"elasticsearch-{elasticsearch_version()}", [ASSETS / "elasticsearch" / "pom.xml", *_java_sources()])
+    return target_dir(
+        f"elasticsearch-{elasticsearch_version()}", [ASSETS / "elasticsearch" / "pom.xml", *_java_sources()]
+    )
 
 
 def elasticsearch_dist(say: Say = lambda _: None) -> Path:
@@ -189,7 +191,7 @@ def elasticsearch_dist(say: Say = lambda _: None) -> Path:
     def build(root: Path) -> None:
         pom = ASSETS / "elasticsearch" / "pom.xml"
         # transport-netty4 and Netty form a module of their own, loaded by the node, not the server's classpath.
-        _maven_copy(
+        maven_copy(
             pom,
             root / "lib",
             say,
@@ -198,8 +200,8 @@ def elasticsearch_dist(say: Say = lambda _: None) -> Path:
             excludeArtifactIds="transport-netty4",
         )
         netty = root / "modules" / "transport-netty4"
-        _maven_copy(pom, netty, say, "Elasticsearch's transport-netty4 module", includeArtifactIds="transport-netty4")
-        _maven_copy(pom, netty, say, "Netty", includeGroupIds="io.netty")
+        maven_copy(pom, netty, say, "Elasticsearch's transport-netty4 module", includeArtifactIds="transport-netty4")
+        maven_copy(pom, netty, say, "Netty", includeGroupIds="io.netty")
         _descriptor(
             netty,
             "transport-netty4",
@@ -225,7 +227,7 @@ def elasticsearch_dist(say: Say = lambda _: None) -> Path:
             "the english analyser and GET /, which Maven Central does not publish as modules",
         )
 
-    return _assembled(elasticsearch_dist_dir(), build, say)
+    return assembled(elasticsearch_dist_dir(), build, say)
 
 
 def _descriptor(directory: Path, name: str, classname: str, es_version: str, description: str) -> None:

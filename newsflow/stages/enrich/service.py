@@ -25,6 +25,7 @@ def main() -> None:
         settings.enrich_reload_every,
         settings.enrich_crash_marker,
         settings.default_language,
+        settings.corenlp_url,
     )
     pool = EnrichPool(spacy_workers, settings.enrich_processes)
     app, enricher = build(settings, pool)

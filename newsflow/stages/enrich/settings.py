@@ -16,6 +16,11 @@ class EnrichSettings(CommonSettings):
         description="spaCy model packages to load, comma-separated (any installed pipelines): each reads the "
         "articles in its own language (its meta 'lang'); an article in another language gets no entities.",
     )
+    corenlp_url: str = Field(
+        "",
+        description="A Stanford CoreNLP server (`newsflow corenlp` runs one), for the model items corenlp-<language> "
+        "of NEWSFLOW_SPACY_MODEL; empty: none.",
+    )
     default_language: str = Field(
         "en",
         pattern=r"^[a-z]{2}$",
