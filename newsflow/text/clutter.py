@@ -115,11 +115,14 @@ def _is_caption(unit: str) -> bool:
         return False
     if _CREDIT_END.search(unit):
         return True
-    # "Scene, Agency, Platform": a picture and its credits, each after the first a short name.
+    # "Scene, Agency, Platform": a picture described, then its credits, each a short name. The description has a
+    # word in lower case: a line of names alone ("Ada Lind, Bo Ek, Cy Holm") is a list in the story (a team, the
+    # leading scores), not a caption.
     parts = [p.split() for p in unit.split(",")]
     return (
         len(parts) >= 3
         and len(words) <= 12
+        and any(w[:1].islower() for w in parts[0])
         and all(0 < len(p) <= 3 and all(w[:1].isupper() or not w[:1].isalpha() for w in p) for p in parts[1:])
     )
 

@@ -40,7 +40,8 @@ def take_publication_date(units: list[str]) -> tuple[date | datetime | None, lis
     for i, unit in enumerate(units[:_HEADER_UNITS]):
         match = dateline(unit)
         if match is not None:
-            drop.add(i)
+            if not _filed_from(unit, match):
+                drop.add(i)
             moment = _parse_date(match)
             if moment is not None:
                 found.append((bool(_UPDATED.search(unit)), moment))
@@ -52,6 +53,20 @@ def take_publication_date(units: list[str]) -> tuple[date | datetime | None, lis
     published = next((m for updated, m in found if not updated), found[0][1] if found else None)
     kept = [u for i, u in enumerate(units) if i not in drop]
     return published, kept, [units[i] for i in sorted(drop)]
+
+
+def _filed_from(unit: str, match: re.Match) -> bool:
+    """Whether a dateline names where the story was filed ("MILWAUKEE, Wisconsin 1996-08-29", "LONDON, 3 May
+    2024"): its other words, in front of the date, are a capitalised place, not labels ("Published"), a byline
+    ("By ...") or a time. Such a line stays in the body, as agencies print it: the place is one the story is
+    about, and a reader filtering by it must find the story."""
+    before, after = unit[: match.start()], unit[match.end() :]
+    if after.strip(" ,.:;()[]–—-") or re.search(r"[|•·]", before) or _DATE_LABEL.search(before):
+        return False  # a web page's template ("Jane Roe | 28 November 2016", "Posted on ...")
+    if before.lstrip().lower().startswith("by "):
+        return False
+    words = re.sub(r"[|•·,.:;()\[\]–—-]", " ", before).split()
+    return 1 <= len(words) <= 4 and all(w[:1].isupper() for w in words)
 
 
 def dateline(unit: str) -> re.Match | None:

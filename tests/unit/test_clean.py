@@ -573,3 +573,24 @@ def test_a_page_header_with_the_sites_clock_is_no_title(header):
     )
     clean = clean_article(text, "text/plain")
     assert clean.title == "Harbour bridge opens after three years" and header not in clean.body
+
+
+def test_a_dateline_that_names_where_the_story_was_filed_stays_in_the_body() -> None:
+    from newsflow.text.dateline import take_publication_date
+
+    prose = "The council met on Tuesday and agreed to extend the tram line to the harbour by next spring."
+    for filed in ("RIVERTON, Northshire 2024-05-03", "RIVERTON 3 May 2024"):
+        published, kept, removed = take_publication_date([filed, prose])
+        assert str(published) == "2024-05-03" and kept == [filed, prose] and removed == []
+    # A page's template is metadata, whatever capitalised words it holds.
+    for template in ("Ada Lind | 3 May 2024", "By Ada Lind 3 May 2024", "Published: 3 May 2024", "3 May 2024"):
+        published, kept, removed = take_publication_date([template, prose])
+        assert str(published) == "2024-05-03" and kept == [prose] and removed == [template], template
+
+
+def test_a_line_of_names_is_a_list_in_the_story_not_a_picture_credit() -> None:
+    from newsflow.text.clutter import clutter_reason
+
+    assert clutter_reason("64 Ada Lind, Bo Ekholm, Cy Holm (Norway)") is None
+    assert clutter_reason("Ada Lind, Bo Ekholm, Cy Holm, Di Berg") is None
+    assert clutter_reason("Harbour flooding, Riverton Press, Videoshare") == "caption"
