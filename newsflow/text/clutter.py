@@ -123,7 +123,10 @@ def _is_caption(unit: str) -> bool:
         len(parts) >= 3
         and len(words) <= 12
         and any(w[:1].islower() for w in parts[0])
-        and all(0 < len(p) <= 3 and all(w[:1].isupper() or not w[:1].isalpha() for w in p) for p in parts[1:])
+        and all(
+            0 < len(p) <= 3 and all((w[:1].isupper() or not w[:1].isalpha()) and not re.search(r"\d", w) for w in p)
+            for p in parts[1:]
+        )
     )
 
 
@@ -216,7 +219,9 @@ def _mark_trailer(units: list[str], verdicts: list[str | None]) -> None:
     last_prose = real[-1] if real else -1
     if last_prose < 0:
         return
-    start = next((i for i in range(last_prose + 1, len(units)) if verdicts[i] not in (None, "repeat")), None)
+    # A field ("Scorers:", "Attendance: 200") is a label and its value, not a site's furniture: what follows one is
+    # still the story (a match report's scorers), so it starts no trailer.
+    start = next((i for i in range(last_prose + 1, len(units)) if verdicts[i] not in (None, "repeat", "field")), None)
     if start is None:
         return
     for i in range(start, len(units)):

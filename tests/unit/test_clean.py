@@ -594,3 +594,24 @@ def test_a_line_of_names_is_a_list_in_the_story_not_a_picture_credit() -> None:
     assert clutter_reason("64 Ada Lind, Bo Ekholm, Cy Holm (Norway)") is None
     assert clutter_reason("Ada Lind, Bo Ekholm, Cy Holm, Di Berg") is None
     assert clutter_reason("Harbour flooding, Riverton Press, Videoshare") == "caption"
+
+
+def test_a_field_after_the_last_paragraph_starts_no_trailer() -> None:
+    from newsflow.text.clutter import drop_clutter
+
+    units = [
+        "Riverton beat Eastgate 2-1 in the cup final on Saturday in front of a home crowd.",
+        "Scorers:",
+        "Riverton - Ada Lind (12th), Bo Ekholm (80th)",
+        "Eastgate - Cy Holm (55th)",
+        "Share this article",
+        "Read more: the semi-finals",
+    ]
+    kept, removed = drop_clutter(units)
+    assert kept == [units[0], units[2], units[3]] and removed == ["Scorers:", units[4], units[5]]
+
+
+def test_a_line_of_scorers_is_no_picture_credit() -> None:
+    from newsflow.text.clutter import clutter_reason
+
+    assert clutter_reason("Riverton - Ada Lind (21st minute), Bo Ekholm (65th), Cy Holm (77th)") is None
