@@ -80,7 +80,8 @@ def enrich_batch(
         if isinstance(clean, Failure):
             results.append(clean)
         elif isinstance(spans, Exception):
-            results.append(Failure(raw.id, "enrich-crashed", f"spaCy failed: {type(spans).__name__}: {spans}"))
+            model = readers.for_language(languages[i].code).info.name  # type: ignore[union-attr]
+            results.append(Failure(raw.id, "enrich-crashed", f"{model} failed: {type(spans).__name__}: {spans}"))
         elif not clean.body.strip():
             results.append(Failure(raw.id, "no-article-text", "nothing is left once site clutter is removed"))
         else:
@@ -113,7 +114,7 @@ def build(
         published, published_source = None, "none"
     reference = reference_day(published)
 
-    decided = decide(merge_entities(spans), clean.body)
+    decided = decide(merge_entities(spans), clean.body, language.code)
     merged = decided.merged
     dates = []
     for text, label, start, end in spans:

@@ -24,8 +24,6 @@ Merging, in this order:
    "al-Assad" and "Assad's" with "Bashar al-Assad"; a short form the model labelled something else
    than PERSON joins only if all its mentions come after the full name. Two people with the same
    surname keep a bare surname apart.
-3. A lone one-word "person" whose name opens the name of an organisation or place in the same
-   article ("Rotterdam" beside "Rotterdam Arts Trust") is the place that is named after.
 
 The canonical name is the fullest form: most key words, then longest, then most frequent, then
 first seen (a form in capitals loses to the same name in mixed case). ``count`` is the number of
@@ -338,7 +336,6 @@ def merge_entities(spans: list[tuple[str, str, int, int]]) -> MergedEntities:
     """``spans``: spaCy's (text, label, start, end) for one article; see the module docstring."""
     clusters = _by_key(_clean_items(spans))
     clusters = _merge_short_forms(clusters)
-    clusters = _places_named_after(clusters)
     return _result(clusters)
 
 
@@ -393,19 +390,6 @@ def _final(into: dict[int, int], index: int) -> int:
     while index in into:
         index = into[index]
     return index
-
-
-def _places_named_after(clusters: list[Cluster]) -> list[Cluster]:
-    """Step 3: a one-word person met once, "Rotterdam", beside "Rotterdam Arts Trust" (ORG) is the city."""
-    named_after = {
-        c[0].key[0] for c in clusters if len(c[0].key) > 1 and GROUPS[c[0].label] in ("organisations", "places")
-    }
-    return [
-        _with_label(c, "GPE")
-        if len(c) == 1 and c[0].label == "PERSON" and c[0].key in {(w,) for w in named_after}
-        else c
-        for c in clusters
-    ]
 
 
 def _label_of(items: list[_Item]) -> str:

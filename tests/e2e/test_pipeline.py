@@ -46,9 +46,10 @@ def test_examples_become_searchable_with_entities_and_dates(deployment):
     for hit in hits:
         assert hit["body"] and hit["entities"] and hit["enrichment"]["model"] and "Rotterdam" in hit["body"]
     # Every hit names the city as an entity; which label the small English model gives it varies
-    # ("The Rotterdam central library" reads as a person to it), so only some carry it as a place.
+    # ("The Rotterdam central library" reads as a person to it), and no rule overrules the model there any more
+    # (a large city's name did not beat the model on public newswire), so only the other places are sure.
     assert all(any(e["canonical"].startswith("Rotterdam") for e in hit["entities"]) for hit in hits)
-    assert any("Rotterdam" in hit["places"] for hit in hits)
+    assert {p for hit in hits for p in hit["places"]} >= {"Utrecht"}
     assert any(d["value"] for h in hits for d in h["dates"])
     bridge = next(h for h in hits if h["title"].startswith("Rotterdam opens its new harbour bridge"))
     assert bridge["published"] == "2025-03-03" and bridge["published_source"] == "extracted"

@@ -182,12 +182,13 @@ def test_different_people_with_the_same_surname_stay_apart():
     assert set(names(merged.people)) == {"Anna Berg", "Tomas Berg", "Berg"}
 
 
-def test_a_lone_person_named_like_an_organisation_or_place_is_that_place():
+def test_a_lone_person_named_like_an_organisation_keeps_the_models_label():
+    # Merging once made such a person the place the organisation is named after; on public newswire that did not
+    # beat the model (python -m evaluation.public --rules), so it was taken out.
     merged = merge_entities(
         [("Rotterdam", "PERSON", 0, 9), ("Rotterdam Arts Trust", "ORG", 20, 40), ("Jonas Weber", "PERSON", 50, 61)]
     )
-    assert names(merged.places) == {"Rotterdam": (1, set())}
-    assert set(names(merged.people)) == {"Jonas Weber"}
+    assert set(names(merged.people)) == {"Rotterdam", "Jonas Weber"} and not merged.places
 
 
 def test_a_city_the_model_calls_norp_is_a_place_but_demonyms_are_not():

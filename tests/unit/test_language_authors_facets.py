@@ -89,45 +89,50 @@ def groups_of(decided) -> dict[str, list[str]]:
     return {g: [f.name for f in getattr(m, g)] for g in ("people", "organisations", "places", "other")}
 
 
-def test_a_name_shaped_like_an_organisation_is_one_whatever_the_model_said():
-    got = groups_of(decide(merged(("Riverton FC", "PERSON", 3), ("Ministry of Health", "GPE", 1)), ""))
-    assert got["organisations"] == ["Riverton FC", "Ministry of Health"] and not got["people"] and not got["places"]
+def test_the_models_label_stands_where_no_kept_check_answers():
+    # Organisation-shaped names, venues, acronyms, lists and "X fighters" were checks once; on public newswire
+    # none beat the model's own label (python -m evaluation.public --rules), so the model's label stands.
+    body = "Dozens of Harakat Nour fighters withdrew. Ahl Front, Qasim Tamr and the Union of Sheikhs signed."
+    got = groups_of(
+        decide(
+            merged(
+                ("Riverton FC", "PERSON", 3),
+                ("Riverton Stadium", "FAC", 2),
+                ("Harakat Nour", "PERSON", 1),
+                ("Qasim Tamr", "PERSON", 1),
+                ("Union of Sheikhs", "ORG", 1),
+            ),
+            body,
+        )
+    )
+    assert got["people"] == ["Riverton FC", "Harakat Nour", "Qasim Tamr"]
+    assert got["places"] == ["Riverton Stadium"] and got["organisations"] == ["Union of Sheikhs"]
 
 
-def test_a_venue_is_no_place():
-    got = groups_of(decide(merged(("Riverton Stadium", "FAC", 2), ("Riverton Hospital", "FAC", 1)), ""))
-    assert got["other"] == ["Riverton Stadium"] and got["organisations"] == ["Riverton Hospital"]
+def test_the_gazetteer_makes_places_of_countries_and_states_labelled_otherwise():
+    got = groups_of(decide(merged(("Syria", "PERSON", 2), ("Germany", "ORG", 1), ("Texas", "NORP", 1)), ""))
+    assert set(got["places"]) == {"Syria", "Germany", "Texas"}
+
+
+def test_context_makes_a_place_of_a_person():
+    body = "Fighting reached the town of Tel Marin on Sunday."
+    assert groups_of(decide(merged(("Tel Marin", "PERSON", 1)), body))["places"] == ["Tel Marin"]
+
+
+def test_the_checks_that_read_english_words_leave_other_languages_alone():
+    # "said" and "Mr" are English: a one-word person in a Spanish story has no English cue to be found by, and
+    # sending every one of them to "other" cost 0.20 of people recall on CoNLL-2002 Spanish.
+    body = "Contreras llegó a Madrid el lunes. En Tel Marin hubo combates."
+    spanish = groups_of(decide(merged(("Contreras", "PERSON", 2), ("Tel Marin", "PERSON", 1)), body, "es"))
+    assert spanish["people"] == ["Contreras", "Tel Marin"]
+    english = groups_of(decide(merged(("Contreras", "PERSON", 2)), "Contreras arrived on Monday.", "en"))
+    assert english["other"] == ["Contreras"]
 
 
 def test_a_one_word_person_needs_the_article_to_treat_it_as_one():
     body = "Holm said the plan was ready. Twitter was full of it. Persson arrived later."
     got = groups_of(decide(merged(("Holm", "PERSON", 2), ("Twitter", "PERSON", 1), ("Persson", "PERSON", 1)), body))
     assert got["people"] == ["Holm"] and set(got["other"]) == {"Twitter", "Persson"}
-
-
-def test_a_capitalised_acronym_is_no_person():
-    assert groups_of(decide(merged(("SANA", "PERSON", 2)), "SANA reported the attack."))["organisations"] == ["SANA"]
-
-
-def test_the_gazetteer_catches_countries_and_large_cities_labelled_otherwise():
-    got = groups_of(decide(merged(("Syria", "PERSON", 2), ("Aleppo", "PERSON", 1), ("Germany", "ORG", 1)), ""))
-    assert set(got["places"]) == {"Syria", "Aleppo", "Germany"}
-
-
-def test_context_makes_a_place_or_an_organisation_of_a_person():
-    body = "Fighting reached the town of Tel Marin. Dozens of Harakat Nour fighters withdrew."
-    got = groups_of(decide(merged(("Tel Marin", "PERSON", 1), ("Harakat Nour", "PERSON", 1)), body))
-    assert got["places"] == ["Tel Marin"] and got["organisations"] == ["Harakat Nour"]
-
-
-def test_a_person_listed_among_organisations_is_one_of_them():
-    body = "Ahl Front, Qasim Tamr and the Union of Sheikhs signed."
-    m = MergedEntities()
-    for name, label, start in (("Ahl Front", "ORG", 0), ("Qasim Tamr", "PERSON", 11), ("Union of Sheikhs", "ORG", 30)):
-        group = {"ORG": m.organisations, "PERSON": m.people}[label]
-        group.append(Facet(name, label, 1))
-        m.mentions.append(Mention(name, label, start, start + len(name), name))
-    assert groups_of(decide(m, body))["organisations"] == ["Ahl Front", "Qasim Tamr", "Union of Sheikhs"]
 
 
 def test_a_real_person_keeps_the_facet():
@@ -143,13 +148,6 @@ def test_places_the_gazetteer_knows_carry_where_they_are_in_the_country_of_focus
     decided = decide(merged(("Paris", "GPE", 1), ("Texas", "GPE", 3), ("Dallas", "GPE", 1)), "")
     assert decided.places["Paris"].country_code == "US" and decided.places["Texas"].kind == "state"
     assert lookup("Nowhere-on-the-map") is None
-
-
-def test_a_description_the_model_took_for_a_name_is_no_person_or_place():
-    got = groups_of(
-        decide(merged(("président de la Métropole", "PERSON", 1), ("al-Assad", "PERSON", 2)), "al-Assad said")
-    )
-    assert got["other"] == ["président de la Métropole"] and got["people"] == ["al-Assad"]
 
 
 def test_a_dateline_in_the_articles_own_language_is_its_publication_date():
