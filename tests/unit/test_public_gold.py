@@ -150,3 +150,36 @@ def test_the_public_files_here_are_the_ones_scored(gold) -> None:
         assert not isinstance(docs, str)
         assert len(docs) == gold.documents[part]
         assert sum(len(d.gold["people"]) for d in docs) > 300
+
+
+def test_gold_spans_point_into_the_assembled_text() -> None:
+    from evaluation.public import annotated, sentences_of
+
+    first = [s for s in sentences_of(CONLL_2003, "made-up") if s != "DOCSTART"][:2]
+    text, spans = annotated(first)
+    assert [(kind, text[a:b]) for kind, a, b in spans] == [
+        ("LOC", "JAPAN"),
+        ("PER", "Ada Lind"),
+        ("PER", "Bo"),
+        ("PER", "Ek"),
+        ("ORG", "Riverton Trust"),
+        ("LOC", "Oslo"),
+    ]
+
+
+def test_germeval_news_sentences_are_read_ten_to_a_document_and_wikipedia_left_out() -> None:
+    from evaluation.public import germeval_documents
+
+    def sentence(url: str, *tokens: tuple[str, str]) -> str:
+        rows = "".join(f"{i}\t{w}\t{t}\tO\n" for i, (w, t) in enumerate(tokens, 1))
+        return f"#\t{url}\t[2010-01-10]\n{rows}\n"
+
+    news = sentence("http://news.example/a", ("Ada", "B-PER"), ("Lind", "I-PER"), ("in", "O"), ("Oslo", "B-LOC"))
+    wiki = sentence("http://de.wikipedia.org/wiki/X", ("Bo", "B-PER"))
+    derived = sentence("http://news.example/b", ("deutsche", "B-LOCderiv"), ("EU-Staaten", "B-ORGpart"))
+    docs = germeval_documents(news + wiki + derived * 10, "made-up")
+    assert len(docs) == 2  # eleven news sentences: ten, then one
+    assert docs[0].gold_names == {"people": ["Ada Lind"], "organisations": [], "places": ["Oslo"]}
+    assert "Bo" not in docs[0].text and docs[1].gold_names == {"people": [], "organisations": [], "places": []}
+    with pytest.raises(GoldFileError, match="made-up:2: not a GermEval token line"):
+        germeval_documents("#\tu\n1\tAda\tB-PERSON\tO\n", "made-up")
