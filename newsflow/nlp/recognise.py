@@ -49,6 +49,11 @@ def load(model: str, components: str):
         raise RuntimeError(
             f"spaCy model {model!r} cannot run components {keep} (NEWSFLOW_SPACY_COMPONENTS): {exc}"
         ) from None
+    for name, component in nlp.components:
+        # A component the kept ones listen to (a tok2vec shared by a trained pipeline's ner) must run too, or they
+        # get no features and find nothing.
+        if name not in nlp.pipe_names and set(getattr(component, "listening_components", ())) & set(keep):
+            nlp.enable_pipe(name)
     missing = [c for c in keep if c not in nlp.pipe_names]
     if missing:
         raise RuntimeError(

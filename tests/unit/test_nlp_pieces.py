@@ -36,3 +36,22 @@ def test_entities_of_a_text_cut_in_pieces_are_all_found_at_their_offsets(nlp):
     assert not isinstance(spans, Exception)
     assert all(text[start:end] == surface for surface, _, start, end in spans)
     assert spans[-1][2] > 60_000 and sum(1 for s in spans if s[0] == "Ada Lind") >= 200
+
+
+def test_a_trained_pipeline_whose_ner_listens_to_a_shared_tok2vec_runs_both(tmp_path) -> None:
+    # spaCy's own training configs share one tok2vec between components; enabling only "ner" left it featureless.
+    import spacy
+    from spacy.cli.init_config import init_config
+    from spacy.training import Example
+
+    from newsflow.nlp.recognise import load
+
+    nlp = spacy.util.load_model_from_config(
+        init_config(lang="nl", pipeline=["ner"], optimize="efficiency"), auto_fill=True
+    )
+    doc = nlp.make_doc("Ada Lind woont in Oslo.")
+    example = Example.from_dict(doc, {"entities": [(0, 8, "PER"), (18, 22, "LOC")]})
+    nlp.initialize(lambda: [example])
+    nlp.to_disk(tmp_path / "model")
+    loaded, info = load(str(tmp_path / "model"), "ner")
+    assert loaded.pipe_names == ["tok2vec", "ner"] and info.components == ("tok2vec", "ner")
