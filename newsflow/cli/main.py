@@ -25,6 +25,7 @@ from newsflow.cli.settings import CliSettings
 from newsflow.cli.sources import read_items
 from newsflow.cli.timeline import bar, read_timeline, timeline_body
 from newsflow.contract import Topics
+from newsflow.contract.stages import CORENLP_PORT
 from newsflow.exporter.lag import LagRate, LagReader, pipeline_groups, pipeline_topic_names
 from newsflow.exporter.status import GroupStatus, PartitionStatus, watch
 from newsflow.runtime.http import ServiceHTTP
@@ -572,7 +573,7 @@ def lag(
 
 @app.command()
 def corenlp(
-    port: int = typer.Option(9000, help="The port to serve on (NEWSFLOW_CORENLP_URL=http://127.0.0.1:PORT)."),
+    port: int = typer.Option(CORENLP_PORT, help="The port to serve on (NEWSFLOW_CORENLP_URL=http://127.0.0.1:PORT)."),
     heap: str = typer.Option("4g", help="The server's Java heap."),
 ) -> None:
     """Run a Stanford CoreNLP server, for the corenlp-<language> recognisers, until stopped (its jars and models,

@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import Field
 
 from newsflow.contract.mapping import ALERTS_INDEX
-from newsflow.contract.stages import LAG_EXPORTER_PORT
+from newsflow.contract.stages import CORENLP_PORT, LAG_EXPORTER_PORT
 from newsflow.runtime.settings import CommonSettings
 
 
@@ -89,6 +89,10 @@ class CliSettings(CommonSettings):
     )
     lag_exporter_port: int = Field(
         LAG_EXPORTER_PORT, description="Port of the lag exporter's /metrics (`newsflow exporter`)."
+    )
+    corenlp_port: int = Field(
+        CORENLP_PORT,
+        description="Port of the CoreNLP server `newsflow up` runs where NEWSFLOW_SPACY_MODEL names corenlp-<lang>.",
     )
     lag_window_s: float = Field(
         120.0,

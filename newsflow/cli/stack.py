@@ -1,4 +1,5 @@
-"""The local deployment `newsflow up` manages: the local stack, the lag exporter, the three services, Prometheus.
+"""The local deployment `newsflow up` manages: the local stack, the lag exporter, a CoreNLP server where enrich
+reads a language with it, the services, Prometheus.
 
 The local stack is two processes, one for Kafka and one for Elasticsearch, each with its own data
 directory, so either can fail or restart (an outage, a broker restart) while the other keeps running, as
@@ -207,6 +208,28 @@ def _apache(s: CliSettings, home: Path, env: dict) -> list[Component]:
     ]
 
 
+def _corenlp(s: CliSettings, home: Path, env: dict[str, str]) -> Component | None:
+    """A CoreNLP server, where enrich is to read a language with it (NEWSFLOW_SPACY_MODEL names corenlp-<language>)
+    and no NEWSFLOW_CORENLP_URL says where one already runs; enrich is then pointed at it."""
+    from newsflow.cli.local.corenlp import CoreNLPServer, corenlp_dist, corenlp_dist_dir
+    from newsflow.nlp.corenlp import PREFIX
+    from newsflow.stages.enrich.settings import EnrichSettings
+
+    enrich = EnrichSettings()
+    if not any(m.strip().startswith(PREFIX) for m in enrich.spacy_model.split(",")) or enrich.corenlp_url:
+        return None
+    server = CoreNLPServer(s.corenlp_port)
+    env["NEWSFLOW_CORENLP_URL"] = server.url
+    return Component(
+        "corenlp",
+        Proc("corenlp", server.argv(corenlp_dist_dir()), home, env),
+        server.url,
+        lambda: (http_status(f"{server.url}/ready") == 200, {}),
+        prepare=lambda say: corenlp_dist(say),
+        ports=(("corenlp", "127.0.0.1", s.corenlp_port),),
+    )
+
+
 def components(s: CliSettings, stack: str | None = None) -> list[Component]:
     """In start order; `newsflow down` stops them in reverse. ``stack`` defaults to the one running here."""
     home = s.home.resolve()
@@ -228,6 +251,9 @@ def components(s: CliSettings, stack: str | None = None) -> list[Component]:
             ports=(("lag exporter", s.http_host, s.lag_exporter_port),),
         )
     )
+    corenlp = _corenlp(s, home, env)
+    if corenlp is not None:
+        out.append(corenlp)
     for entry in STAGES:
         port = s.stage_port(entry.name)
         out.append(

@@ -76,6 +76,8 @@ STAGES: tuple[Stage, ...] = (
 
 # Not a stage (it reads offsets, not messages), but a component every deployment runs beside them.
 LAG_EXPORTER_PORT = 9308
+# Nor is a CoreNLP server, run where enrich reads a language with it (newsflow/nlp/corenlp.py).
+CORENLP_PORT = 9000
 
 
 def stage(name: str) -> Stage:

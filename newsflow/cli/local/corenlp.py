@@ -24,19 +24,27 @@ def corenlp_version() -> str:
     return node.text.strip()
 
 
+def corenlp_dist_dir() -> Path:
+    """``<cache>/apache/corenlp-<version>-<digest>/``, whose ``lib`` is the server's classpath (1.6 GB with its
+    models)."""
+    return target_dir(f"corenlp-{corenlp_version()}", [ASSETS / "pom.xml"])
+
+
 def corenlp_dist(say: Say = lambda _: None) -> Path:
-    """``<cache>/apache/corenlp-<version>-<digest>/lib``, the server's classpath (1.6 GB with its models),
-    fetched once."""
+    """The server's jars and models in the cache, fetched first if they are not there yet."""
     version = corenlp_version()
 
     def build(root: Path) -> None:
         maven_copy(ASSETS / "pom.xml", root / "lib", say, f"CoreNLP {version} and its models")
 
-    return assembled(target_dir(f"corenlp-{version}", [ASSETS / "pom.xml"]), build, say)
+    return assembled(corenlp_dist_dir(), build, say)
 
 
 @dataclass(frozen=True)
 class CoreNLPServer:
+    """CoreNLP's server listens on every interface (it has no option to bind one): on a shared network, keep its
+    port behind a firewall."""
+
     port: int
     heap: str = "4g"  # English's three NER models and a Spanish one take about 2.5 GB between them
     threads: int = 4
