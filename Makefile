@@ -48,6 +48,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python -m bench --stack $(STACK)
+	$(BIN)/python -m bench.recognisers
 
 # ingest's front door under load, keys and rate limits on (README: "The front door under load").
 bench-ingest: setup
