@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -62,10 +60,10 @@ def main() -> None:
     parser.add_argument("--out", default="bench-results/recognisers.json")
     args = parser.parse_args()
 
-    from newsflow.cli.local.corenlp import CoreNLPServer, corenlp_dist
+    from newsflow.cli.local.corenlp import CoreNLPServer, corenlp_dist, running
     from newsflow.nlp.corenlp import CoreNLPRecogniser
     from newsflow.nlp.recognise import SpacyRecogniser
-    from newsflow.runtime.servers import free_port, http_status, wait_until
+    from newsflow.runtime.servers import free_port
     from newsflow.text.clean import clean_article
 
     texts = [clean_article(a["text"], "text/plain", a["title"]).body for a in articles(args.articles, seed=23)]
@@ -75,20 +73,8 @@ def main() -> None:
 
     dist = corenlp_dist(lambda line: console.print(f"  {line}"))
     node = CoreNLPServer(free_port(), heap="3g", threads=os.cpu_count() or 2)
-    with open(os.devnull, "wb") as quiet:
-        proc = subprocess.Popen(node.argv(dist), stdout=quiet, stderr=quiet, stdin=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: http_status(node.url + "/ready") == 200 or proc.poll() is not None, 120, "CoreNLP")
-        if proc.poll() is not None:
-            sys.exit(f"the CoreNLP server exited with {proc.returncode}")
+    with running(node, dist) as proc:
         results.append(measure("CoreNLP 4.5.10 English", CoreNLPRecogniser("en", node.url), texts, proc.pid))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

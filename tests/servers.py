@@ -26,7 +26,7 @@ from pathlib import Path
 
 from newsflow.cli.local import apache
 from newsflow.cli.local.embedded import noida_argv, tansu_argv
-from newsflow.runtime.servers import es_up, free_port, kafka_up, wait_until
+from newsflow.runtime.servers import es_up, free_port, kafka_up, stop_child, wait_until
 
 STACK = os.environ.get("NEWSFLOW_TEST_STACK", "apache")
 ALIAS = "articles"
@@ -74,13 +74,7 @@ def _spawn(argv: list[str], log: Path) -> subprocess.Popen:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    stop_child(proc)
 
 
 def _wait(proc: subprocess.Popen, check, what: str, log: Path, timeout: float = 180) -> None:

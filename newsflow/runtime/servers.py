@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +36,17 @@ def free_port() -> int:
     with socket.socket() as s:  # nothing free below the range: take what the kernel gives
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_child(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """End a child process: SIGTERM, then SIGKILL if it is still there after ``timeout``; reaped either way."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:

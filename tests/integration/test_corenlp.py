@@ -4,16 +4,15 @@ an emoji, and a server that is gone costs the batch's texts, each with its error
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime
 
 import pytest
 
-from newsflow.cli.local.corenlp import CoreNLPServer, corenlp_dist
+from newsflow.cli.local.corenlp import CoreNLPServer, corenlp_dist, running
 from newsflow.contract import ArticleSubmission
 from newsflow.nlp.enrichment import Failure, enrich_batch
 from newsflow.nlp.recognise import recognisers
-from newsflow.runtime.servers import free_port, http_status, wait_until
+from newsflow.runtime.servers import free_port, http_status
 from newsflow.stages.ingest.prepare import prepare
 from tests.tools import require_apache_tools
 
@@ -30,22 +29,9 @@ SPANISH = (
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     require_apache_tools()
-    dist = corenlp_dist()
     node = CoreNLPServer(free_port(), heap="3g", threads=2)
-    log = (tmp_path_factory.mktemp("corenlp") / "server.log").open("wb")
-    proc = subprocess.Popen(node.argv(dist), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    try:
-        wait_until(lambda: http_status(node.url + "/ready") == 200 or proc.poll() is not None, 120, "CoreNLP /ready")
-        assert proc.poll() is None, f"the CoreNLP server exited with {proc.returncode}"
+    with running(node, corenlp_dist(), tmp_path_factory.mktemp("corenlp") / "server.log") as proc:
         yield node, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def enriched(url: str, *texts: tuple[str, str]):

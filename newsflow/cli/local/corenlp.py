@@ -4,7 +4,10 @@ English, Spanish, German and French) into newsflow's cache, and started with Cor
 
 from __future__ import annotations
 
+import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -73,3 +76,21 @@ class CoreNLPServer:
             "150000",
             "-quiet",
         ]
+
+
+@contextmanager
+def running(server: CoreNLPServer, dist: Path, log: Path | None = None) -> Iterator[subprocess.Popen]:
+    """A CoreNLP server started, ready (its /ready answers), and stopped on leaving, however the block ends."""
+    from newsflow.runtime.servers import http_status, stop_child, wait_until
+
+    with open(log or "/dev/null", "ab") as out:
+        proc = subprocess.Popen(server.argv(dist), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        wait_until(
+            lambda: http_status(server.url + "/ready") == 200 or proc.poll() is not None, 120, "CoreNLP's /ready"
+        )
+        if proc.poll() is not None:
+            raise RuntimeError(f"the CoreNLP server exited with {proc.returncode} while starting (log: {log})")
+        yield proc
+    finally:
+        stop_child(proc)
