@@ -31,8 +31,18 @@ ANNOTATORS = {
     "de": "tokenize,ssplit,mwt,pos,ner",
     "zh": "tokenize,ssplit,pos,lemma,ner",
 }
-# Texts asked at once: the server runs each request on a thread of its own.
+# Texts asked at once: the server runs each request on a thread of its own. One pool per process, whatever the
+# number of recognisers: a worker that reloads its recognisers (NEWSFLOW_ENRICH_RELOAD_EVERY) must not leave
+# threads behind each time.
 CONCURRENCY = 4
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="corenlp")
+    return _POOL
 
 
 class CoreNLPError(RuntimeError):
@@ -58,10 +68,12 @@ class CoreNLPRecogniser:
             raise RuntimeError(f"model item {PREFIX}{self.language} needs NEWSFLOW_CORENLP_URL, a CoreNLP server")
         version = self._version()
         self.info = ModelInfo(f"corenlp_{self.language}", version, ("ner",), self.language)
-        self._pool = ThreadPoolExecutor(CONCURRENCY, thread_name_prefix="corenlp")
 
     def _version(self) -> str:
-        """Asks the server it is up (its /ready); it does not say its version, which the jars it runs name."""
+        """Asks the server it is up (its /ready). It does not say its version: the one recorded is the version
+        newsflow assembles and runs (assets/corenlp/pom.xml), the one a deployment is expected to run."""
+        from newsflow.cli.local.corenlp import corenlp_version
+
         try:
             with urllib.request.urlopen(self.url.rstrip("/") + "/ready", timeout=10) as answer:
                 answer.read()
@@ -69,10 +81,10 @@ class CoreNLPRecogniser:
             raise RuntimeError(
                 f"the CoreNLP server at {self.url} (NEWSFLOW_CORENLP_URL) does not answer: {exc}"
             ) from None
-        return "4.5.10"
+        return corenlp_version()
 
     def spans(self, texts: list[str]) -> list[list[Span] | Exception]:
-        return relabel(list(self._pool.map(self._spans_of, texts)), self.labels)
+        return relabel(list(_pool().map(self._spans_of, texts)), self.labels)
 
     def _spans_of(self, text: str) -> list[Span] | Exception:
         out: list[Span] = []
