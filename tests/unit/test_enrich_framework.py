@@ -75,3 +75,15 @@ def test_an_empty_fetch_answered_at_once_is_held_for_the_rest_of_the_max_wait_an
     assert 0.19 <= timed(False, 0.0) < 0.4  # empty at once: held as the broker would have held it
     assert timed(True, 0.0) < 0.1  # records came: no wait
     assert timed(False, 0.2) < 0.35  # empty after the broker held it: nothing left to wait
+
+
+def test_faust_keeps_its_data_directory_out_of_the_working_directory(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from newsflow.stages.enrich.app import build
+    from newsflow.stages.enrich.settings import EnrichSettings
+
+    monkeypatch.chdir(tmp_path)
+    app, _ = build(EnrichSettings(), None)
+    assert not Path(app.conf.appdir).is_relative_to(tmp_path) and Path(app.conf.datadir).is_absolute()
+    assert list(tmp_path.iterdir()) == []

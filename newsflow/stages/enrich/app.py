@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import tempfile
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -273,6 +275,10 @@ def build(settings: EnrichSettings, pool: EnrichPool) -> tuple[faust.App, Enrich
         settings.stage_group(STAGE.name),
         broker=[f"kafka://{host}" for host in settings.kafka_bootstrap.split(",")],
         store="memory://",
+        # faust makes its data directory (empty with a memory store) wherever it is started, by default in the
+        # working directory: a checkout or a user's folder collected one per test namespace. The system's
+        # temporary directory holds it instead.
+        datadir=str(Path(tempfile.gettempdir()) / "newsflow-faust" / settings.stage_group(STAGE.name)),
         web_enabled=False,  # our own /healthz and /metrics server runs beside it
         producer_acks=-1,
         producer_compression_type="gzip",
