@@ -79,3 +79,12 @@ def test_the_labelled_development_part_keeps_its_figures(request):
         pytest.skip(f"the labelled set's texts are not here ({SHARED} is absent: a user's own clone)")
     dev = as_dict(score(load_items())["dev"])
     assert dev["same"] == 33 and dev["precision"] == 1.0 and dev["recall"] == 1.0, dev
+
+
+def test_without_the_shared_articles_the_story_scores_say_so_and_make_eval_goes_on(monkeypatch, tmp_path, capsys):
+    import evaluation.stories
+    from evaluation.story_scores import main
+
+    monkeypatch.setattr(evaluation.stories, "SHARED", tmp_path / "no-shared")
+    assert main([]) == 0
+    assert capsys.readouterr().out.startswith(f"stories not scored: {tmp_path / 'no-shared'} holds no real-news/")
