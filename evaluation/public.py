@@ -495,6 +495,16 @@ def report(results: dict[str, dict[str, dict]]) -> list[str]:
             continue
         first = next(iter(parts.values()))
         docs = ", ".join(f"{p} {r['documents']} documents" for p, r in parts.items())
+        if first["model"].startswith("no model"):
+            from newsflow.nlp.corenlp import ANNOTATORS
+
+            how = (
+                f"corenlp-{gold.language} in NEWSFLOW_SPACY_MODEL, with `newsflow corenlp`"
+                if gold.language in ANNOTATORS
+                else f"`python -m evaluation.train {gold.language}`, then its path in NEWSFLOW_SPACY_MODEL"
+            )
+            lines += ["", f"{gold.title}: {docs}; {first['model']}, nothing to score ({how})"]
+            continue
         lines += ["", f"{gold.title}: {docs}; model {first['model']}"]
         lines.append(f"{'':22}" + "".join(f"{p + ': raw':>14}{'newsflow':>10}" for p in parts))
         for c in (*CLASSES.values(), "all"):
