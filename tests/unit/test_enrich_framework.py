@@ -87,3 +87,5 @@ def test_faust_keeps_its_data_directory_out_of_the_working_directory(tmp_path, m
     app, _ = build(EnrichSettings(), None)
     assert not Path(app.conf.appdir).is_relative_to(tmp_path) and Path(app.conf.datadir).is_absolute()
     assert list(tmp_path.iterdir()) == []
+    # faust makes the data directory on start with mkdir(exist_ok=True), no parents: the parent must be there.
+    assert Path(app.conf.datadir).parent.is_dir()

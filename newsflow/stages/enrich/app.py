@@ -278,7 +278,8 @@ def build(settings: EnrichSettings, pool: EnrichPool) -> tuple[faust.App, Enrich
         # faust makes its data directory (empty with a memory store) wherever it is started, by default in the
         # working directory: a checkout or a user's folder collected one per test namespace. The system's
         # temporary directory holds it instead.
-        datadir=str(Path(tempfile.gettempdir()) / "newsflow-faust" / settings.stage_group(STAGE.name)),
+        # (faust makes only the last level: its parent must exist.)
+        datadir=str(Path(tempfile.gettempdir()) / f"newsflow-faust-{settings.stage_group(STAGE.name)}"),
         web_enabled=False,  # our own /healthz and /metrics server runs beside it
         producer_acks=-1,
         producer_compression_type="gzip",
