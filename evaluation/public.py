@@ -1,13 +1,13 @@
 """Entities on public, annotated newswire that nobody here wrote or labelled: `make eval` (second part).
 
-    python -m evaluation.public [--json] [--errors] [--rules] [--sets=en,es,nl] [--parts=dev,test]
+    python -m evaluation.public [--json] [--errors] [--rules] [--sets=en,es,nl,de] [--parts=dev,test]
 
 The sets (``SETS``) are the shared tasks' own files, read from NEWSFLOW_PUBLIC_GOLD (by default the directory
 ``public-gold`` beside ``../shared``), never copied into the repository: their licences do not allow it (see
 evaluation/gold/PUBLIC.md for where each comes from and its terms). Each file is checked against the sha256 it
 was first read with, so a different copy is refused rather than scored. Development and test parts are the
-tasks' own (``testa`` and ``testb``), fixed by their organisers long before any rule here: rules may be tuned on
-``testa`` only, and ``testb``'s errors are never printed.
+tasks' own (CoNLL's ``testa`` and ``testb``, GermEval's dev and test), fixed by their organisers long before any
+rule here: rules may be tuned on the development parts only, and the test parts' errors are never printed.
 
 Scoring is per document and per class (people = PER, organisations = ORG, places = LOC; MISC is not scored, but
 a name listed as a person, organisation or place that the gold calls MISC counts against precision):
