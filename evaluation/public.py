@@ -422,27 +422,34 @@ class Remembering:
         return [self._seen[t] for t in texts]
 
 
-def rules() -> dict[str, Callable[[], AbstractContextManager]]:
+def rules(reader: tuple[str, str]) -> dict[str, Callable[[], AbstractContextManager]]:
     """Each rule of newsflow's own that decides what a name is, or whether a line is the story's, by name: how
-    to run the pipeline without it. The facet checks are facets.CHECKS; the others are replaced for the run."""
+    to run the pipeline with it turned the other way. A facet check is turned on or off for ``reader`` (its
+    recogniser's family and language) in facets.EARNED; the other rules are replaced for the run."""
     from unittest import mock
 
     from newsflow.nlp import entities, facets
     from newsflow.text import clutter, dateline
 
-    def without_check(name: str):
-        return lambda: mock.patch.object(facets, "CHECKS", tuple(c for c in facets.CHECKS if c[0] != name))
+    earned = facets.EARNED.get(reader, facets.UNMEASURED)
+
+    def flip(name: str):
+        return lambda: mock.patch.object(facets, "EARNED", facets.EARNED | {reader: earned ^ {name}})
 
     out: dict[str, Callable[[], AbstractContextManager]] = {
-        f"facets: {name}": without_check(name) for name, _ in facets.CHECKS
+        f"{'without' if name in earned else 'with'} facets: {name}": flip(name) for name, _ in facets.CHECKS
     }
-    out["facets: every check"] = lambda: mock.patch.object(facets, "CHECKS", ())
-    out["merging: a short form is the full name"] = lambda: mock.patch.object(
+    out["without facets: every check"] = lambda: mock.patch.object(
+        facets, "EARNED", facets.EARNED | {reader: frozenset()}
+    )
+    out["without merging: a short form is the full name"] = lambda: mock.patch.object(
         entities, "_merge_short_forms", lambda clusters: clusters
     )
-    out["clutter: captions"] = lambda: mock.patch.object(clutter, "_is_caption", lambda unit: False)
-    out["clutter: bylines"] = lambda: mock.patch.object(clutter, "_is_byline", lambda unit: False)
-    out["dateline: where it was filed stays"] = lambda: mock.patch.object(dateline, "_filed_from", lambda u, m: False)
+    out["without clutter: captions"] = lambda: mock.patch.object(clutter, "_is_caption", lambda unit: False)
+    out["without clutter: bylines"] = lambda: mock.patch.object(clutter, "_is_byline", lambda unit: False)
+    out["without dateline: where it was filed stays"] = lambda: mock.patch.object(
+        dateline, "_filed_from", lambda u, m: False
+    )
     return out
 
 
@@ -454,12 +461,16 @@ def rule_report(docs_of: dict[tuple[str, str], list[Document]], readers) -> list
     for (key, part), docs in docs_of.items():
         language = next(g.language for g in SETS if g.key == key)
         base = run(docs, language, readers)
+        reader = readers.for_language(language)
+        if reader is None:
+            lines += ["", f"{key} {part}: {len(docs)} documents, {base['model']}: nothing to score"]
+            continue
         lines += ["", f"{key} {part}: {len(docs)} documents, model {base['model']}"]
         lines.append(f"{'':44}{'P':>7}{'R':>7}{'dP':>8}{'dR':>7}   class moved most")
         for name, figs in (("raw model", base["raw"]), ("newsflow", base["newsflow"])):
             lines.append(f"{name:44}{_f(figs['all']['precision']):>7}{_f(figs['all']['recall']):>7}")
-        for name, leave_out in rules().items():
-            with leave_out():
+        for name, turn in rules((reader.info.kind, language)).items():
+            with turn():
                 figs = run(docs, language, readers)["newsflow"]
             dp, dr = (_delta(figs, base["newsflow"], "all", m) for m in ("precision", "recall"))
             moved = max(
@@ -467,7 +478,7 @@ def rule_report(docs_of: dict[tuple[str, str], list[Document]], readers) -> list
                 key=lambda cm: abs(_delta(figs, base["newsflow"], *cm)),
             )
             lines.append(
-                f"{'without ' + name:44}{_f(figs['all']['precision']):>7}{_f(figs['all']['recall']):>7}"
+                f"{name:44}{_f(figs['all']['precision']):>7}{_f(figs['all']['recall']):>7}"
                 f"{dp:>+8.3f}{dr:>+7.3f}   {moved[0]} {moved[1]} {_delta(figs, base['newsflow'], *moved):+.3f}"
             )
     return lines

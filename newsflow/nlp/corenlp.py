@@ -67,7 +67,7 @@ class CoreNLPRecogniser:
         if not self.url:
             raise RuntimeError(f"model item {PREFIX}{self.language} needs NEWSFLOW_CORENLP_URL, a CoreNLP server")
         version = self._version()
-        self.info = ModelInfo(f"corenlp_{self.language}", version, ("ner",), self.language)
+        self.info = ModelInfo(f"corenlp_{self.language}", version, ("ner",), self.language, "corenlp")
 
     def _version(self) -> str:
         """Asks the server it is up (its /ready). It does not say its version: the one recorded is the version

@@ -114,7 +114,7 @@ def build(
         published, published_source = None, "none"
     reference = reference_day(published)
 
-    decided = decide(merge_entities(spans), clean.body, language.code)
+    decided = decide(merge_entities(spans), clean.body, language.code, model.kind if model else "spacy")
     merged = decided.merged
     dates = []
     for text, label, start, end in spans:

@@ -118,6 +118,13 @@ STOPLIST = frozenset(
         "jihadists",
         "islamists",
         "terrorists",
+        # CoreNLP's English mentions include the pronouns that open a sentence ("He", "His").
+        "he",
+        "she",
+        "him",
+        "his",
+        "her",
+        "hers",
         "monday",
         "tuesday",
         "wednesday",

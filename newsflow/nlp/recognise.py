@@ -24,6 +24,7 @@ class ModelInfo:
     version: str
     components: tuple[str, ...]
     language: str = "*"  # ISO 639-1 of the texts it reads; "*" for a recogniser that reads any
+    kind: str = "spacy"  # the recogniser's family: which facet checks run on its output (facets.EARNED)
 
 
 class Recogniser(Protocol):
