@@ -18,8 +18,10 @@ Merging, in this order:
 1. Names with the same key are one entity. The key ignores case, accents, hyphens vs spaces, dots,
    name particles ("al-", "el-", "bin", "van", "de"...) and a leading article: "Al Nusra Front",
    "al-Nusra Front" and "Nusra Front" share the key ``nusra front``. If the mentions of a key carry
-   labels of different groups, the most frequent group wins; a tie between two groups that both
-   have at least two mentions is ambiguous (a person named like a country) and stays two entities.
+   labels of different groups, the most frequent group wins, unless the two most frequent groups
+   tie or the second has two mentions or more: then the name is ambiguous (a person named like a
+   country, a club named after its city) and stays two entities. Pieces of a mention across lines
+   do not vote.
 2. A name whose key ends the key of exactly one longer person's name is that person: "Assad",
    "al-Assad" and "Assad's" with "Bashar al-Assad"; a short form the model labelled something else
    than PERSON joins only if all its mentions come after the full name. Two people with the same
@@ -353,12 +355,15 @@ def _by_key(items: list[_Item]) -> list[Cluster]:
         by_key.setdefault(item.key, []).append(item)
     clusters = []
     for members in by_key.values():
-        groups = Counter(GROUPS[item.label] for item in members).most_common()
-        if len(groups) > 1 and groups[0][1] == groups[1][1] >= 2:
-            # "Jordan" twice a PERSON and twice a GPE: a person named like a country, most likely.
-            tied = [groups[0][0], groups[1][0]]
-            parts = [[i for i in members if GROUPS[i.label] == g] for g in tied]
-            parts[0] += [i for i in members if GROUPS[i.label] not in tied]
+        # Pieces of mentions across lines do not vote: their label was given to the whole mention.
+        voters = [i for i in members if not i.weak] or members
+        groups = Counter(GROUPS[item.label] for item in voters).most_common()
+        if len(groups) > 1 and (groups[0][1] == groups[1][1] or groups[1][1] >= 2):
+            # "Jordan" a PERSON and a GPE as often, or twice or more each: a person named like a country, or a
+            # club named after its city, most likely; one stray label among many is the model's slip.
+            two = [groups[0][0], groups[1][0]]
+            parts = [[i for i in members if GROUPS[i.label] == g] for g in two]
+            parts[0] += [i for i in members if GROUPS[i.label] not in two]
             clusters.extend(parts)
         else:
             clusters.append(members)

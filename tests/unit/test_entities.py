@@ -170,6 +170,26 @@ def test_a_tie_between_two_well_attested_labels_is_ambiguous_and_stays_apart():
     assert names(merged.places) == {"Jordan": (2, set())}
 
 
+@pytest.mark.parametrize(
+    "labels, people, places",
+    [
+        (("PERSON", "GPE"), 1, 1),  # a tie, however small
+        (("GPE", "PERSON", "GPE", "PERSON", "GPE"), 2, 3),  # the second label twice or more
+        (("GPE", "PERSON", "GPE", "GPE"), 0, 4),  # one stray label among many: the model's slip
+    ],
+)
+def test_a_name_the_model_gives_two_classes_is_two_entities(labels, people, places):
+    merged = merge_entities(spans_at(*(("Jordan", label) for label in labels)))
+    assert sum(f.count for f in merged.people) == people and sum(f.count for f in merged.places) == places
+
+
+def test_pieces_of_a_mention_across_lines_do_not_vote():
+    # "Jordan\nJordan" as one PERSON mention is two pieces whose label was the whole's: the GPE mention decides.
+    spans = [("Jordan\nJordan", "PERSON", 0, 13), ("Jordan", "GPE", 30, 36)]
+    merged = merge_entities(spans)
+    assert merged.people == [] and names(merged.places) == {"Jordan": (3, set())}
+
+
 def test_a_place_named_before_a_person_of_that_surname_stays_a_place():
     merged = merge_entities(spans_at(("Kuwatli", "GPE"), ("Bassam al-Kuwatli", "PERSON")))
     assert set(names(merged.places)) == {"Kuwatli"}
