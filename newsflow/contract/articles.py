@@ -88,7 +88,8 @@ class Entity(Message):
 
 
 class EntityFacet(Message):
-    """One distinct entity of an article, after merging variants, with its mention count."""
+    """One distinct entity of an article, after merging variants, with its mention count: the title's mentions
+    count too, while ``EnrichedArticle.entities`` holds the body's."""
 
     SCHEMA_NAME: ClassVar[str] = "newsflow.entity-facet"
     SCHEMA_VERSION: ClassVar[str] = "1.1"

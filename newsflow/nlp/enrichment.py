@@ -22,7 +22,7 @@ from newsflow.text.dateline import take_dateline_in
 from newsflow.text.datewords import search_dates_in
 
 # Bump when the enrichment's output changes for the same input and model.
-PIPELINE_VERSION = "1.1.0"
+PIPELINE_VERSION = "1.2.0"
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def enrich_batch(
         if reader is not None:
             readers_of.setdefault(id(reader), (reader, []))[1].append(i)
     for reader, positions in readers_of.values():
-        texts = [cleaned[i].body for i in positions]  # type: ignore[union-attr]
+        texts = [read_text(cleaned[i]) for i in positions]  # type: ignore[arg-type]
         for i, got in zip(positions, reader.spans(texts), strict=True):
             found[i] = got
     version = int(now.timestamp() * 1_000_000)
@@ -95,11 +95,26 @@ def enrich_batch(
 
 
 NO_MODEL = ModelInfo("none", "-", ())
+_AFTER_TITLE = "\n\n"
+
+
+def read_text(clean: CleanArticle) -> str:
+    """What the recogniser reads: the title, then the body. A name only the headline gives is the article's too
+    (a reader searching for that person expects the story), and the model reads the body as it always did."""
+    return f"{clean.title}{_AFTER_TITLE}{clean.body}" if clean.title else clean.body
+
+
+def body_spans(spans: list[Span], clean: CleanArticle) -> list[Span]:
+    """The spans of ``read_text(clean)`` with offsets into the body: the title's come out negative."""
+    if not clean.title:
+        return spans
+    shift = len(clean.title) + len(_AFTER_TITLE)
+    return [(text, label, start - shift, end - shift) for text, label, start, end in spans]
 
 
 def build(
     raw: RawArticle,
-    clean,
+    clean: CleanArticle,
     spans: list[Span],
     language: Language,
     model: ModelInfo | None,
@@ -114,11 +129,13 @@ def build(
         published, published_source = None, "none"
     reference = reference_day(published)
 
-    decided = decide(merge_entities(spans), clean.body, language.code, model.kind if model else "spacy")
+    # The title's names count in the facets; the entities and dates are the body's, at their offsets in it.
+    spans = body_spans(spans, clean)
+    decided = decide(merge_entities(spans), read_text(clean), language.code, model.kind if model else "spacy")
     merged = decided.merged
     dates = []
     for text, label, start, end in spans:
-        if label != "DATE":
+        if label != "DATE" or start < 0:
             continue
         value = normalise_date(text, reference, ahead=looks_ahead(clean.body, start))
         dates.append(
@@ -179,7 +196,9 @@ def build(
         published=published,
         published_source=published_source,
         entities=[
-            Entity(text=m.text, label=m.label, start=m.start, end=m.end, canonical=m.canonical) for m in merged.mentions
+            Entity(text=m.text, label=m.label, start=m.start, end=m.end, canonical=m.canonical)
+            for m in merged.mentions
+            if m.start >= 0
         ],
         people=facets(merged.people),
         organisations=facets(merged.organisations),

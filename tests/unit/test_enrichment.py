@@ -101,3 +101,15 @@ def test_an_article_whose_recogniser_finds_no_dates_gets_them_from_its_own_langu
     assert not [d for d in article.dates if d.text.lower() in ("je", "me")]  # dateparser's readings of pronouns
     (undated,) = enrich_batch([raw(text)], FakeRecogniser(names={}), NOW)
     assert {d.text: d.value for d in undated.dates}["Hier"] is None  # never against today's clock
+
+
+def test_a_name_only_the_title_gives_is_a_facet_and_the_entities_stay_the_bodys():
+    (article,) = enrich_batch(
+        [raw("The mayor opened the bridge in Riverton on Monday, to applause.", title="Ada Lind's bridge on Monday")],
+        FakeRecogniser(),
+        NOW,
+    )
+    assert [(f.name, f.count) for f in article.people] == [("Ada Lind", 1)]
+    # Offsets are into the body, and the title's own mentions and dates are not the body's.
+    assert [(e.text, article.body[e.start : e.end]) for e in article.entities] == [("Riverton", "Riverton")]
+    assert [(d.text, article.body[d.start : d.end]) for d in article.dates] == [("Monday", "Monday")]
