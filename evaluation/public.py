@@ -539,9 +539,30 @@ def _f(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
+USAGE = """usage: python -m evaluation.public [--sets=KEY,...] [--parts=dev,test] [--rules | --json | --errors]
+
+Scores the raw model and newsflow side by side on public gold (evaluation/gold/PUBLIC.md), per class,
+development and test parts apart. The recognisers are enrich's (NEWSFLOW_SPACY_MODEL, NEWSFLOW_CORENLP_URL).
+  --sets=KEY,...  only these sets ({keys})
+  --parts=...     only these parts (dev, test)
+  --rules         each rule turned the other way in turn, on the parts chosen
+  --json          the figures as JSON
+  --errors        the development parts' errors too (never the test parts')"""
+
+
 def main(argv: list[str]) -> int:
+    keys = [g.key for g in SETS]
+    usage = USAGE.format(keys=", ".join(keys))
+    if {"-h", "--help"} & set(argv):
+        print(usage)
+        return 0
     wanted = {s.strip() for a in argv if a.startswith("--sets=") for s in a.split("=", 1)[1].split(",")}
     only = {s.strip() for a in argv if a.startswith("--parts=") for s in a.split("=", 1)[1].split(",")}
+    unknown = [a for a in argv if a.split("=", 1)[0] not in ("--sets", "--parts", "--rules", "--json", "--errors")]
+    unknown += [f"set {k!r}" for k in sorted(wanted - set(keys))] + [f"part {p!r}" for p in sorted(only - set(PARTS))]
+    if unknown:
+        print(f"evaluation.public: not understood: {', '.join(unknown)}\n{usage}", file=sys.stderr)
+        return 2
     readers = _readers()
     if "--rules" in argv:
         loaded = {

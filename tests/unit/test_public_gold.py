@@ -15,6 +15,7 @@ from evaluation.public import (
     figures,
     gold_dir,
     load,
+    main,
     raw_listing,
     score,
 )
@@ -203,3 +204,13 @@ def test_both_systems_and_every_rule_left_out_run_on_the_same_documents() -> Non
     assert sum(line.startswith(("without ", "with ")) for line in report) == len(turned)
     # A check that runs for this recogniser is turned off, one that does not is turned on.
     assert "without facets: lone word person" in turned and "with facets: lone word person" in rules(("corenlp", "en"))
+
+
+def test_help_is_printed_and_what_is_not_understood_is_refused_before_any_model_loads(capsys, monkeypatch):
+    import evaluation.public as public
+
+    monkeypatch.setattr(public, "_readers", lambda: pytest.fail("a model was loaded"))
+    assert main(["--help"]) == 0 and "--sets=KEY" in capsys.readouterr().out
+    assert main(["--sets=en,xx", "--rule"]) == 2
+    said = capsys.readouterr().err
+    assert "--rule," in said and "set 'xx'" in said and "usage:" in said
