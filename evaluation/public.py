@@ -431,15 +431,17 @@ def rules(reader: tuple[str, str]) -> dict[str, Callable[[], AbstractContextMana
     from newsflow.nlp import entities, facets
     from newsflow.text import clutter, dateline
 
-    earned = facets.EARNED.get(reader, facets.UNMEASURED)
+    earned = facets.earned(*reader)
 
     def flip(name: str):
         return lambda: mock.patch.object(facets, "EARNED", facets.EARNED | {reader: earned ^ {name}})
 
-    out: dict[str, Callable[[], AbstractContextManager]] = {
-        f"{'without' if name in earned else 'with'} facets: {name}": flip(name) for name, _ in facets.CHECKS
-    }
-    out["without facets: every check"] = lambda: mock.patch.object(
+    def title(name: str) -> str:
+        room = "cleaning" if name == facets.LOWER_CASE else "facets"
+        return f"{'without' if name in earned else 'with'} {room}: {name}"
+
+    out: dict[str, Callable[[], AbstractContextManager]] = {title(name): flip(name) for name in facets.RULES}
+    out["without every rule facets.EARNED names"] = lambda: mock.patch.object(
         facets, "EARNED", facets.EARNED | {reader: frozenset()}
     )
     out["without merging: a short form is the full name"] = lambda: mock.patch.object(
@@ -466,9 +468,9 @@ def rule_report(docs_of: dict[tuple[str, str], list[Document]], readers) -> list
             lines += ["", f"{key} {part}: {len(docs)} documents, {base['model']}: nothing to score"]
             continue
         lines += ["", f"{key} {part}: {len(docs)} documents, model {base['model']}"]
-        lines.append(f"{'':44}{'P':>7}{'R':>7}{'dP':>8}{'dR':>7}   class moved most")
+        lines.append(f"{'':48}{'P':>7}{'R':>7}{'dP':>8}{'dR':>7}   class moved most")
         for name, figs in (("raw model", base["raw"]), ("newsflow", base["newsflow"])):
-            lines.append(f"{name:44}{_f(figs['all']['precision']):>7}{_f(figs['all']['recall']):>7}")
+            lines.append(f"{name:48}{_f(figs['all']['precision']):>7}{_f(figs['all']['recall']):>7}")
         for name, turn in rules((reader.info.kind, language)).items():
             with turn():
                 figs = run(docs, language, readers)["newsflow"]
@@ -478,7 +480,7 @@ def rule_report(docs_of: dict[tuple[str, str], list[Document]], readers) -> list
                 key=lambda cm: abs(_delta(figs, base["newsflow"], *cm)),
             )
             lines.append(
-                f"{name:44}{_f(figs['all']['precision']):>7}{_f(figs['all']['recall']):>7}"
+                f"{name:48}{_f(figs['all']['precision']):>7}{_f(figs['all']['recall']):>7}"
                 f"{dp:>+8.3f}{dr:>+7.3f}   {moved[0]} {moved[1]} {_delta(figs, base['newsflow'], *moved):+.3f}"
             )
     return lines

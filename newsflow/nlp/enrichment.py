@@ -14,7 +14,7 @@ from datetime import date, datetime
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet, RawArticle
 from newsflow.nlp.dates import looks_ahead, normalise_date
 from newsflow.nlp.entities import merge_entities
-from newsflow.nlp.facets import decide
+from newsflow.nlp.facets import LOWER_CASE, decide, earned
 from newsflow.nlp.language import Language, detect_language
 from newsflow.nlp.recognise import ModelInfo, Recogniser, Recognisers, Span
 from newsflow.text.clean import CleanArticle, clean_article
@@ -131,7 +131,9 @@ def build(
 
     # The title's names count in the facets; the entities and dates are the body's, at their offsets in it.
     spans = body_spans(spans, clean)
-    decided = decide(merge_entities(spans), read_text(clean), language.code, model.kind if model else "spacy")
+    kind = model.kind if model else "spacy"
+    lower_case = LOWER_CASE not in earned(kind, language.code)
+    decided = decide(merge_entities(spans, lower_case), read_text(clean), language.code, kind)
     merged = decided.merged
     dates = []
     for text, label, start, end in spans:

@@ -9,9 +9,11 @@ ORDINAL and CARDINAL are not entities here (dates have their own module).
 
 Cleaning: whitespace collapsed; quotes and punctuation around the name, a leading "the", a
 possessive "'s" and a courtesy title in front of a person ("Mr", "President") removed. Fragments
-that are no names are dropped: nothing left, no letter, one character, all lower case, or only
-words of ``STOPLIST`` ("Regime", "Read more"). A mention across a line break is two fragments glued
-together by the tokenizer: each line is cleaned and kept on its own, with its own offsets.
+that are no names are dropped: nothing left, no letter, one character, only words of ``STOPLIST``
+("Regime", "Read more"), or all lower case ("mosques"; unless the recogniser is trusted with such
+names, as CoreNLP's German model with the agency "dpa": ``lower_case``, decided per recogniser in
+facets.EARNED). A mention across a line break is two fragments glued together by the tokenizer:
+each line is cleaned and kept on its own, with its own offsets.
 
 Merging, in this order:
 
@@ -248,8 +250,9 @@ class _Item:
 # -- cleaning -------------------------------------------------------------------------
 
 
-def clean_name(text: str, label: str) -> str | None:
-    """The mention ``text`` as a name, or None when it is no name at all.
+def clean_name(text: str, label: str, lower_case: bool = False) -> str | None:
+    """The mention ``text`` as a name, or None when it is no name at all; one all in lower case is a name only
+    when ``lower_case`` (the recogniser is trusted with such names: facets.EARNED).
 
     One line only: a text across a line break is no name (``merge_entities`` splits it first)."""
     if _LINE_BREAK.search(text.strip()):
@@ -263,7 +266,7 @@ def clean_name(text: str, label: str) -> str | None:
     if label == "PERSON":
         name = _TITLE.sub("", name)
     name = _cut_apposition(name)
-    return name if _is_name(name) else None
+    return name if _is_name(name, lower_case) else None
 
 
 def _strip(name: str) -> str:
@@ -280,10 +283,10 @@ def _cut_apposition(name: str) -> str:
     return _strip(m.group(1)) if m else name
 
 
-def _is_name(name: str) -> bool:
+def _is_name(name: str, lower_case: bool = False) -> bool:
     if len(name) < 2 or not re.search(r"[^\W\d_]", name):
         return False
-    if name == name.lower() and name != name.upper():
+    if not lower_case and name == name.lower() and name != name.upper():
         return False  # all lower case ("mosques"); scripts without case (Arabic) have no such sign
     words = name.lower().split()
     return not all(w.strip(".") in STOPLIST for w in words)
@@ -323,14 +326,14 @@ def _lines(text: str, start: int) -> list[tuple[str, int, int]]:
     return parts
 
 
-def _clean_items(spans: list[tuple[str, str, int, int]]) -> list[_Item]:
+def _clean_items(spans: list[tuple[str, str, int, int]], lower_case: bool) -> list[_Item]:
     items = []
     for text, label, start, _end in spans:
         if label not in GROUPS:
             continue
         pieces = _lines(text, start)
         for piece, piece_start, piece_end in pieces:
-            name = clean_name(piece, label)
+            name = clean_name(piece, label, lower_case)
             if name:
                 items.append(_Item(name, relabel(name, label), piece_start, piece_end, key_of(name), len(pieces) > 1))
     return items
@@ -341,9 +344,10 @@ def _clean_items(spans: list[tuple[str, str, int, int]]) -> list[_Item]:
 Cluster = list[_Item]  # mentions of one entity, all with the entity's label
 
 
-def merge_entities(spans: list[tuple[str, str, int, int]]) -> MergedEntities:
-    """``spans``: spaCy's (text, label, start, end) for one article; see the module docstring."""
-    clusters = _by_key(_clean_items(spans))
+def merge_entities(spans: list[tuple[str, str, int, int]], lower_case: bool = False) -> MergedEntities:
+    """``spans``: spaCy's (text, label, start, end) for one article; see the module docstring. ``lower_case``:
+    a mention all in lower case is kept as a name (see ``clean_name``)."""
+    clusters = _by_key(_clean_items(spans, lower_case))
     clusters = _merge_short_forms(clusters)
     return _result(clusters)
 

@@ -113,3 +113,17 @@ def test_a_name_only_the_title_gives_is_a_facet_and_the_entities_stay_the_bodys(
     # Offsets are into the body, and the title's own mentions and dates are not the body's.
     assert [(e.text, article.body[e.start : e.end]) for e in article.entities] == [("Riverton", "Riverton")]
     assert [(d.text, article.body[d.start : d.end]) for d in article.dates] == [("Monday", "Monday")]
+
+
+def test_a_name_all_in_lower_case_is_kept_only_from_a_recogniser_trusted_with_such_names():
+    from dataclasses import replace
+
+    text = "Ada Lind opened the Riverton bridge on Monday, the mayor of the town told dpa and the mosques nearby."
+    names = {"Ada Lind": "PERSON", "dpa": "ORG"}
+    small = FakeRecogniser(names=names)  # spaCy's family: its lower-case "names" are common nouns ("mosques")
+    (article,) = enrich_batch([raw(text, language="en")], small, NOW)
+    assert [f.name for f in article.organisations] == []
+    corenlp = FakeRecogniser(names=names)
+    corenlp.info = replace(corenlp.info, kind="corenlp")  # facets.EARNED: the rule is not CoreNLP's
+    (article,) = enrich_batch([raw(text, language="en")], corenlp, NOW)
+    assert [f.name for f in article.organisations] == ["dpa"]
