@@ -437,7 +437,7 @@ def rules(reader: tuple[str, str]) -> dict[str, Callable[[], AbstractContextMana
         return lambda: mock.patch.object(facets, "EARNED", facets.EARNED | {reader: earned ^ {name}})
 
     def title(name: str) -> str:
-        room = "cleaning" if name == facets.LOWER_CASE else "facets"
+        room = {facets.LOWER_CASE: "cleaning", facets.TITLE: "reading"}.get(name, "facets")
         return f"{'without' if name in earned else 'with'} {room}: {name}"
 
     out: dict[str, Callable[[], AbstractContextManager]] = {title(name): flip(name) for name in facets.RULES}

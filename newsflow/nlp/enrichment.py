@@ -14,7 +14,7 @@ from datetime import date, datetime
 from newsflow.contract import DateMention, EnrichedArticle, Enrichment, Entity, EntityFacet, RawArticle
 from newsflow.nlp.dates import looks_ahead, normalise_date
 from newsflow.nlp.entities import merge_entities
-from newsflow.nlp.facets import LOWER_CASE, decide, earned
+from newsflow.nlp.facets import LOWER_CASE, TITLE, decide, earned
 from newsflow.nlp.language import Language, detect_language
 from newsflow.nlp.recognise import ModelInfo, Recogniser, Recognisers, Span
 from newsflow.text.clean import CleanArticle, clean_article
@@ -71,7 +71,7 @@ def enrich_batch(
         if reader is not None:
             readers_of.setdefault(id(reader), (reader, []))[1].append(i)
     for reader, positions in readers_of.values():
-        texts = [read_text(cleaned[i]) for i in positions]  # type: ignore[arg-type]
+        texts = [read_text(cleaned[i], reads_title(reader.info, languages[i].code)) for i in positions]  # type: ignore
         for i, got in zip(positions, reader.spans(texts), strict=True):
             found[i] = got
     version = int(now.timestamp() * 1_000_000)
@@ -98,15 +98,21 @@ NO_MODEL = ModelInfo("none", "-", ())
 _AFTER_TITLE = "\n\n"
 
 
-def read_text(clean: CleanArticle) -> str:
-    """What the recogniser reads: the title, then the body. A name only the headline gives is the article's too
-    (a reader searching for that person expects the story), and the model reads the body as it always did."""
-    return f"{clean.title}{_AFTER_TITLE}{clean.body}" if clean.title else clean.body
+def reads_title(model: ModelInfo | None, language: str) -> bool:
+    """Whether the recogniser reads the title before the body (facets.TITLE, earned per recogniser: spaCy's small
+    English model takes the capitals of a Title Case headline for names, "Regime Forces Continue")."""
+    return model is not None and TITLE in earned(model.kind, language)
 
 
-def body_spans(spans: list[Span], clean: CleanArticle) -> list[Span]:
-    """The spans of ``read_text(clean)`` with offsets into the body: the title's come out negative."""
-    if not clean.title:
+def read_text(clean: CleanArticle, title: bool) -> str:
+    """What the recogniser reads: with ``title``, the title, then the body; a name only the headline gives is the
+    article's too (a reader searching for that person expects the story). The body reads as it always did."""
+    return f"{clean.title}{_AFTER_TITLE}{clean.body}" if title and clean.title else clean.body
+
+
+def body_spans(spans: list[Span], clean: CleanArticle, title: bool) -> list[Span]:
+    """The spans of ``read_text(clean, title)`` with offsets into the body: the title's come out negative."""
+    if not (title and clean.title):
         return spans
     shift = len(clean.title) + len(_AFTER_TITLE)
     return [(text, label, start - shift, end - shift) for text, label, start, end in spans]
@@ -130,10 +136,11 @@ def build(
     reference = reference_day(published)
 
     # The title's names count in the facets; the entities and dates are the body's, at their offsets in it.
-    spans = body_spans(spans, clean)
+    title = reads_title(model, language.code)
+    spans = body_spans(spans, clean, title)
     kind = model.kind if model else "spacy"
     lower_case = LOWER_CASE not in earned(kind, language.code)
-    decided = decide(merge_entities(spans, lower_case), read_text(clean), language.code, kind)
+    decided = decide(merge_entities(spans, lower_case), read_text(clean, title), language.code, kind)
     merged = decided.merged
     dates = []
     for text, label, start, end in spans:
