@@ -14,6 +14,14 @@ The mend: a join that succeeded unawaited is handed back to kafka-python's own l
 on the IO loop's next turn, so the loop completes that join (state, heartbeat, the rebalance listener) exactly
 as if a poll had been waiting. A join that failed is left alone: kafka-python retries it, as it should.
 
+A poll enters that loop only while ``need_rejoin()`` holds, and kafka-python's says nothing of a join begun and
+not yet taken (Java's consumer asks ``rejoinNeededOrPending()``). A rejoin that the leader begins because the
+topic's metadata changed ends that reason itself: assigning, it records the metadata it assigned from. If that
+join then completes between polls, no later poll asks for it: the member stays "rebalancing" with its heartbeat
+off, the broker drops it, and it holds nothing for good. Seen on Apache Kafka after a first join made without the
+topic's metadata (a raw group member holding nothing for 30 s; an indexer after a restart, for over 60 s; in a
+benchmark, 18 minutes). So a join begun and not taken counts as a reason to go on joining.
+
 2. A leader that gave out nothing for want of metadata rejoins (`rejoin_if_assigned_blind`).
 
 3. Empty fetches answered at once. A fetch asks the broker to hold it until records come or ``fetch_max_wait_ms``
@@ -92,6 +100,16 @@ def mend_unawaited_joins() -> None:
         return await original(self, timeout_ms)
 
     BaseCoordinator.join_group_async = join_group_async
+    need_rejoin = ConsumerCoordinator.need_rejoin
+
+    def need_rejoin_or_pending(self: Any) -> bool:
+        if need_rejoin(self):
+            return True
+        if not self._subscription.partitions_auto_assigned() or self._auto_assign_all_partitions():
+            return False
+        return bool(self.rejoining or self._join_task is not None)
+
+    ConsumerCoordinator.need_rejoin = need_rejoin_or_pending
     _count_members()
     setattr(BaseCoordinator, _MENDED, True)
 
