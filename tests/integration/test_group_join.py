@@ -28,6 +28,19 @@ TANSU_KEEPS_THE_FIRST_ASSIGNMENT = (
 )
 
 
+class Blind:
+    """Cluster metadata as a client has it before the topic's partitions arrive."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+
+    def partitions_for_topic(self, topic):
+        return None
+
+    def __getattr__(self, name):
+        return getattr(self.cluster, name)
+
+
 class Member:
     """A group consumer polled as a busy stage polls it: 20 ms polls, 300 ms of other work between them."""
 
@@ -54,9 +67,9 @@ class Member:
         self.thread.join(30)
 
 
-def test_a_join_completed_between_polls_is_taken_not_thrown_away(stack):
+def _topic(stack, name: str) -> tuple[CommonSettings, str]:
     settings = CommonSettings(kafka_bootstrap=stack.kafka_bootstrap, namespace=stack.namespace)
-    topic = stack.topic("join-test")
+    topic = stack.topic(name)
     admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
     try:
         admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
@@ -64,6 +77,11 @@ def test_a_join_completed_between_polls_is_taken_not_thrown_away(stack):
         await_leaders(admin, [topic])
     finally:
         admin.close()
+    return settings, topic
+
+
+def test_a_join_completed_between_polls_is_taken_not_thrown_away(stack):
+    settings, topic = _topic(stack, "join-test")
     a = Member(settings, topic, "a")
     try:
         wait_until(lambda: a.owned == PARTITIONS, 30, "the first member owning every partition")
@@ -90,16 +108,6 @@ def test_a_rejoin_for_new_metadata_completed_between_polls_is_taken(stack, monke
     original = ConsumerCoordinator._perform_assignment
     calls: list[dict] = []
 
-    class Blind:
-        def __init__(self, cluster):
-            self.cluster = cluster
-
-        def partitions_for_topic(self, topic):
-            return None
-
-        def __getattr__(self, name):
-            return getattr(self.cluster, name)
-
     def perform_assignment(self, leader_id, protocol_name, members):
         calls.append(dict(self._metadata_snapshot))
         if len(calls) > 1:
@@ -114,14 +122,7 @@ def test_a_rejoin_for_new_metadata_completed_between_polls_is_taken(stack, monke
     if stack.kind == "tansu":
         pytest.skip(TANSU_KEEPS_THE_FIRST_ASSIGNMENT)
     monkeypatch.setattr(ConsumerCoordinator, "_perform_assignment", perform_assignment)
-    settings = CommonSettings(kafka_bootstrap=stack.kafka_bootstrap, namespace=stack.namespace)
-    topic = stack.topic("join-metadata-test")
-    admin = KafkaAdminClient(bootstrap_servers=stack.kafka_bootstrap)
-    try:
-        admin.create_topics([NewTopic(topic, PARTITIONS, 1)])
-        await_leaders(admin, [topic])
-    finally:
-        admin.close()
+    settings, topic = _topic(stack, "join-metadata-test")
     a = Member(settings, topic, "a", poll_ms=0)
     try:
         wait_until(lambda: len(calls) >= 2, 30, "a second assignment, for the metadata that arrived")
@@ -144,16 +145,6 @@ def test_a_member_alone_and_assigned_blind_rejoins_and_takes_its_partitions(stac
 
     original = RangePartitionAssignor.assign.__func__
     blinded: list[bool] = []
-
-    class Blind:
-        def __init__(self, cluster):
-            self.cluster = cluster
-
-        def partitions_for_topic(self, topic):
-            return None
-
-        def __getattr__(self, name):
-            return getattr(self.cluster, name)
 
     def assign(cls, cluster, members):
         if not blinded:
